@@ -1,0 +1,5 @@
+"""`python -m selftest` is the same as the `selftest` command."""
+
+from selftest.cli import main
+
+raise SystemExit(main())
