@@ -1,0 +1,69 @@
+"""The `selftest` command: argparse, one error boundary, an ExitStatus.
+
+Each subcommand lives in `selftest/commands/NAME.py` with `HELP`, `configure(parser)` and
+`run(args) -> int`. Command modules import their heavy machinery inside `run()`, so that
+`selftest explain` never pays for the fault servers. Every SelftestError becomes one line on stderr and an exit status, never a
+traceback (httpie's `core.py` is the model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from selftest import __version__
+from selftest.errors import SelftestError, UsageError
+from selftest.status import ExitStatus
+
+COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="selftest",
+        description="Check and explain the path from this machine to the Box API.",
+    )
+    parser.add_argument("--version", action="version", version=f"selftest {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="print versions (Python, pycurl, libcurl, OpenSSL, CA, proxy) first")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"selftest.commands.{name}")
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.configure(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (also used in-process by the tests)."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.debug:
+            from selftest.debuginfo import debug_lines
+
+            for line in debug_lines():
+                print(line, file=sys.stderr)
+        if not getattr(args, "_run", None):
+            parser.print_help()
+            return ExitStatus.USAGE
+        return int(args._run(args))
+    except UsageError as exc:
+        print(f"selftest: {exc}", file=sys.stderr)
+        return ExitStatus.USAGE
+    except SelftestError as exc:
+        print(f"selftest: {exc}", file=sys.stderr)
+        return ExitStatus.HARNESS
+    except KeyboardInterrupt:
+        print("selftest: interrupted", file=sys.stderr)
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        return ExitStatus.OK

@@ -1,0 +1,66 @@
+"""Renderers shared by `preflight` and `reproduce`: JSON documents and JUnit XML.
+
+Both commands produce a list of results with a name, a status and a message; each renders its own
+text report, and both write JUnit XML here so CI systems show one test case per check/scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from selftest.errors import UsageError
+from selftest.redact import redact
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class JUnitCase:
+    name: str
+    classname: str
+    #: "pass", "warn", "fail", "skip" (warn is a pass with a message).
+    status: str
+    message: str = ""
+    details: str = ""
+    duration_ms: float = 0.0
+
+
+def dump_json(document: dict[str, Any], stream: TextIO | None = None) -> None:
+    """Write a JSON document (secrets redacted) followed by a newline."""
+    stream = stream or sys.stdout
+    json.dump(redact(document), stream, indent=2, sort_keys=False)
+    stream.write("\n")
+
+
+def junit_xml(suite: str, cases: Iterable[JUnitCase]) -> str:
+    """A JUnit XML document with one <testcase> per case."""
+    cases = list(cases)
+    root = ET.Element("testsuite", name=suite, tests=str(len(cases)),
+                      failures=str(sum(c.status == "fail" for c in cases)),
+                      skipped=str(sum(c.status == "skip" for c in cases)),
+                      time=f"{sum(c.duration_ms for c in cases) / 1000:.3f}")
+    for case in cases:
+        element = ET.SubElement(root, "testcase", name=case.name, classname=case.classname,
+                                time=f"{case.duration_ms / 1000:.3f}")
+        if case.status == "fail":
+            failure = ET.SubElement(element, "failure", message=case.message)
+            failure.text = case.details or case.message
+        elif case.status == "skip":
+            ET.SubElement(element, "skipped", message=case.message)
+        elif case.message:
+            ET.SubElement(element, "system-out").text = case.message
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def write_junit(path: str, suite: str, cases: Iterable[JUnitCase]) -> None:
+    """Write JUnit XML to `path`. Raises UsageError when the file cannot be written."""
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(junit_xml(suite, cases))
+    except OSError as exc:
+        raise UsageError(f"cannot write JUnit XML to {path!r}: {exc.strerror}") from None
