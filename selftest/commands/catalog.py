@@ -1,19 +1,42 @@
-"""`selftest catalog` — not built yet (see the open issues)."""
+"""`selftest catalog`: every code selftest knows, with its explanation and reproduction."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
+from selftest.report import dump_json
 from selftest.status import ExitStatus
 
-HELP = "catalog (not built yet)"
+HELP = "list every known code (libcurl, HTTP, Box, OAuth, extension message)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    from selftest.catalog import LAYERS
+
+    parser.add_argument("--layer", choices=LAYERS, help="only this layer")
+    parser.add_argument("--documented", action="store_true",
+                        help="only the items of the reference page")
+    parser.add_argument("--json", action="store_true", help="print the entries as a JSON list")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("selftest catalog: not built yet in this version", file=sys.stderr)
-    return ExitStatus.HARNESS
+    from selftest.catalog import load
+    from selftest.scenarios_index import scenario_for
+
+    entries = [e for e in load()
+               if (not args.layer or e.layer == args.layer)
+               and (not args.documented or e.documented)]
+    if args.json:
+        dump_json([{**e.to_dict(), "scenario": scenario_for(e.id)} for e in entries])  # type: ignore[arg-type]
+        return ExitStatus.OK
+    width = max((len(e.id) for e in entries), default=10)
+    for entry in entries:
+        flags = "".join((
+            "D" if entry.documented else "-",
+            "E" if entry.errata else "-",
+            {"real": "R", "simulated": "S", "impossible": "I"}[entry.reproduction],
+        ))
+        print(f"{entry.id:<{width}}  {flags}  {entry.name}")
+    print(f"\n{len(entries)} entries. Flags: D on the reference page, E the page is wrong here, "
+          "R reproduced for real / S simulated / I impossible here.")
+    return ExitStatus.OK

@@ -1,0 +1,56 @@
+"""The command line: one error boundary, exit statuses, catalog listing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from selftest.cli import main
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown option is one line on stderr and exit 2."""
+    assert main(["catalog", "--no-such-option"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("selftest:") and "Traceback" not in err
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """No command shows the help and exits 2."""
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().out
+
+
+def test_catalog_json_lists_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    """`catalog --json` is the DESIGN.md contract, with all 166 page items documented."""
+    assert main(["catalog", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert sum(e["documented"] for e in entries) == 166
+    required = {"id", "layer", "code", "name", "summary", "remedy", "documented", "errata",
+                "reproduction"}
+    assert all(required <= e.keys() for e in entries)
+    assert {e["code"] for e in entries if e["layer"] == "curl"} >= {str(n) for n in range(102)}
+
+
+def test_catalog_layer_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--layer plugin` lists the 11 extension messages."""
+    assert main(["catalog", "--layer", "plugin", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == 11
+
+
+def test_debug_block(capsys: pytest.CaptureFixture[str]) -> None:
+    """--debug prints libcurl and CA bundle facts for bug reports."""
+    assert main(["--debug", "explain", "7"]) == 0
+    err = capsys.readouterr().err
+    assert "libcurl" in err and "ca bundle" in err
+
+
+def test_module_entry_point_runs() -> None:
+    """`python -m selftest` works as a separate process."""
+    done = subprocess.run([sys.executable, "-m", "selftest", "explain", "52"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "curl:52" in done.stdout
