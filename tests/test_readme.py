@@ -1,0 +1,28 @@
+"""The README's quick start is what CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("<!-- section: quickstart -->")[1].split("## ", 2)[1]
+    first_block = section.split("Then, for a customer")[0]
+    return re.findall(r"```sh\n(.+?)\n```", first_block)
+
+
+def test_quick_start_has_exactly_two_commands() -> None:
+    """One command installs and runs the preflight; one installs and runs the tests."""
+    commands = _quick_start_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("selftest preflight")
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim() -> None:
+    """.ci/run contains the README's test command, character for character."""
+    assert _quick_start_commands()[1] in (ROOT / ".ci" / "run").read_text()
