@@ -75,12 +75,27 @@ def constant(name: str) -> int:
     return value
 
 
+def curl_build() -> dict[str, frozenset[str]]:
+    """This libcurl's protocols, and its feature names (the VERSION_* bits that are set)."""
+    info = pycurl.version_info()
+    names = [n for n in dir(pycurl) if n.startswith("VERSION_") and n[8:].isupper()]
+    features = frozenset(n.removeprefix("VERSION_") for n in names
+                         if isinstance(getattr(pycurl, n), int) and info[4] & getattr(pycurl, n))
+    return {"protocols": frozenset(info[8]), "features": features}
+
+
 def libcurl_version() -> str:
     return str(pycurl.version)
 
 
-def perform(request: Request, configure: Callable[[Any], None] | None = None) -> Observation:
-    """Run one request. `configure(handle)` may set further options (used by scenario steps)."""
+def perform(request: Request, configure: Callable[[Any], None] | None = None,
+            after: Callable[[Any], None] | None = None) -> Observation:
+    """Run one request. `configure(handle)` may set further options (used by scenario steps).
+
+    `after(handle)` runs once perform() succeeded, on the still-open handle, for the calls libcurl
+    makes only then (curl_easy_recv after CONNECT_ONLY); a pycurl.error it raises is observed as
+    perform()'s would be.
+    """
     curl = pycurl.Curl()
     headers = io.BytesIO()
     body = io.BytesIO()
@@ -102,6 +117,8 @@ def perform(request: Request, configure: Callable[[Any], None] | None = None) ->
         code, message = 0, ""
         try:
             curl.perform()
+            if after is not None:
+                after(curl)
         except pycurl.error as exc:
             code, message = _error_parts(exc)
         details["elapsed_ms"] = round((time.monotonic() - started) * 1000, 1)

@@ -1,19 +1,77 @@
-"""`selftest reproduce` — not built yet (see the open issues)."""
+"""`selftest reproduce` — replay documented failures against local fault servers.
+
+Every selected scenario runs in this one process, sharing fault servers (`selftest.runner`).
+Exit 0 only when every scenario passed or was skipped with a reason; 1 otherwise; 2 for an id
+that names no scenario and no catalog entry with one.
+"""
 
 from __future__ import annotations
 
 import argparse
-import sys
+import difflib
+from collections.abc import Sequence
 
+from selftest.catalog import LAYERS
+from selftest.errors import UsageError
+from selftest.scenario import Scenario
 from selftest.status import ExitStatus
 
-HELP = "reproduce (not built yet)"
+HELP = "replay documented failures against local servers and check each diagnosis"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("ids", nargs="*", metavar="ID",
+                        help="scenario ids (curl-52) or catalog ids (curl:52); default: all")
+    parser.add_argument("--layer", choices=LAYERS,
+                        help="only scenarios documenting an entry of this layer")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show the wire: libcurl's verbose lines (secrets redacted)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML to FILE")
 
 
 def run(args: argparse.Namespace) -> int:
-    print("selftest reproduce: not built yet in this version", file=sys.stderr)
-    return ExitStatus.HARNESS
+    from selftest import scenario as scenario_module
+    from selftest.commands._reproduce_output import progress, report
+    from selftest.runner import Runner
+
+    chosen = select(scenario_module.load_all(), args.ids, args.layer)
+    results = []
+    with Runner(verbose=args.verbose) as runner:
+        for index, item in enumerate(chosen, 1):
+            progress(index, len(chosen), item.id)
+            results.append(runner.run(item))
+    progress(0, 0, "")
+    report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml)
+    failed = any(r.verdict == "fail" or (r.verdict == "skip" and not r.reason) for r in results)
+    return ExitStatus.FAILED if failed else ExitStatus.OK
+
+
+def select(scenarios: Sequence[Scenario], ids: Sequence[str],
+           layer: str | None) -> list[Scenario]:
+    """The scenarios named by `ids` (scenario or catalog ids) in the given layer.
+
+    Raises UsageError for an id that names nothing, listing close matches.
+    """
+    chosen = list(scenarios)
+    if ids:
+        by_id = {s.id: s for s in scenarios}
+        picked: dict[str, Scenario] = {}
+        for wanted in ids:
+            matches = [by_id[wanted]] if wanted in by_id else \
+                [s for s in scenarios if s.documents == wanted]
+            if not matches:
+                raise UsageError(_unknown(wanted, scenarios))
+            picked.update((s.id, s) for s in matches)
+        chosen = [s for s in scenarios if s.id in picked]
+    if layer:
+        chosen = [s for s in chosen if s.documents.split(":", 1)[0] == layer]
+    return chosen
+
+
+def _unknown(wanted: str, scenarios: Sequence[Scenario]) -> str:
+    names = sorted({s.id for s in scenarios} | {s.documents for s in scenarios})
+    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
+    hint = f"; did you mean: {', '.join(close)}?" if close else \
+        "; `selftest catalog` lists the ids"
+    return f"no scenario or catalog entry with a scenario is called {wanted!r}{hint}"

@@ -1,0 +1,68 @@
+"""How `selftest reproduce` shows its results: text lines, JSON, JUnit XML, TTY progress."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from selftest.report import SCHEMA_VERSION, JUnitCase, dump_json, write_junit
+from selftest.runner import Result
+
+_TAGS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
+
+
+def progress(index: int, total: int, name: str) -> None:
+    """A self-erasing progress line on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return
+    line = f"[{index}/{total}] {name}" if total else ""
+    sys.stderr.write(f"\r\033[K{line}")
+    sys.stderr.flush()
+
+
+def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
+           junit_xml: str | None) -> None:
+    if junit_xml:
+        write_junit(junit_xml, "selftest reproduce", [junit_case(r) for r in results])
+    if as_json:
+        dump_json({"schema_version": SCHEMA_VERSION,
+                   "results": [r.to_dict(wire=verbose) for r in results]})
+        return
+    for result in results:
+        for line in text_lines(result, verbose=verbose):
+            print(line)
+    print(summary(results))
+
+
+def text_lines(result: Result, *, verbose: bool = False) -> list[str]:
+    """`PASS curl-52  curl:52 Empty reply from server  (12 ms)` and what explains it."""
+    tag = " [simulated]" if result.simulated and result.verdict != "skip" else ""
+    lines = [f"{_TAGS[result.verdict]} {result.scenario}  {result.documents} {result.title}"
+             f"{tag}  ({result.duration_ms:.0f} ms)"]
+    if result.diagnosis:
+        lines.append(f"     diagnosis: {' -> '.join(result.diagnosis)}")
+    if result.detail:
+        lines.append(f"     detail: {result.detail}")
+    if result.reason:
+        lines.append(f"     {'why' if result.verdict == 'fail' else 'reason'}: {result.reason}")
+    if verbose:
+        lines.extend(f"     | {line}" for line in result.wire)
+    return lines
+
+
+def summary(results: Sequence[Result]) -> str:
+    count = {v: sum(r.verdict == v for r in results) for v in _TAGS}
+    simulated = sum(r.verdict == "pass" and r.simulated for r in results)
+    return (f"{count['pass']} passed, {count['fail']} failed, {count['skip']} skipped "
+            f"({count['pass'] - simulated} real, {simulated} simulated)")
+
+
+def junit_case(result: Result) -> JUnitCase:
+    tag = "[simulated] " if result.simulated and result.verdict == "pass" else ""
+    observed = ", ".join(f"{k}={v}" for k, v in result.observed.items())
+    return JUnitCase(
+        name=result.scenario, classname=f"selftest.reproduce.{result.documents.split(':')[0]}",
+        status=result.verdict, message=tag + (result.reason or result.title),
+        details=f"{result.reason}\nobserved: {observed}\ndiagnosis: {list(result.diagnosis)}",
+        duration_ms=result.duration_ms,
+    )

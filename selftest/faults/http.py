@@ -1,0 +1,62 @@
+"""HTTP-level faults written as raw bytes, so that they can be as wrong as a real peer can be.
+
+    raw-reply         read the request head, write `reply` exactly, then close / reset / hold.
+                      The reply is scenario DATA (TOML escapes: "\\r\\n"), so one fault covers a
+                      missing status line, a bad Content-Length, a bad chunk size, a bad gzip
+                      body, a short body, 200 instead of 206, redirects and error statuses.
+    oversize-headers  a 200 whose header block is `header_bytes` long (libcurl caps it at 300 KiB)
+
+pytest-httpserver (werkzeug) cannot send any of these: it always writes well-formed HTTP.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Literal
+
+from selftest.errors import ScenarioError
+from selftest.faults import register
+from selftest.faults._base import SocketServer, hold, read_head, reset
+
+Then = Literal["close", "reset", "hold"]
+
+
+@register("raw-reply")
+class RawReply(SocketServer):
+    """Answer every request with the bytes of `reply`, then `then`: close, reset or hold."""
+
+    def __init__(self, *, reply: str, then: Then = "close", delay_ms: int = 0,
+                 port: int = 0) -> None:
+        super().__init__(port=port)
+        if then not in ("close", "reset", "hold"):
+            raise ScenarioError(f"raw-reply: then must be close, reset or hold, not {then!r}")
+        self.reply = reply.encode("latin-1")
+        self.then = then
+        self.delay_ms = delay_ms
+
+    def handle(self, conn: socket.socket) -> None:
+        read_head(conn)
+        time.sleep(self.delay_ms / 1000)
+        conn.sendall(self.reply)
+        if self.then == "reset":
+            time.sleep(0.05)  # let the reply reach the client before the RST
+            reset(conn)
+        elif self.then == "hold":
+            hold(self, conn)
+
+
+@register("oversize-headers")
+class OversizeHeaders(SocketServer):
+    """A 200 whose response headers add up to `header_bytes` (libcurl's limit is 300 KiB)."""
+
+    def __init__(self, *, header_bytes: int = 320 * 1024, port: int = 0) -> None:
+        super().__init__(port=port)
+        self.header_bytes = header_bytes
+
+    def handle(self, conn: socket.socket) -> None:
+        read_head(conn)
+        line = b"X-Padding: " + b"a" * 1000 + b"\r\n"
+        head = b"HTTP/1.1 200 OK\r\n" + line * (self.header_bytes // len(line) + 1)
+        conn.sendall(head + b"Content-Length: 0\r\n\r\n")
+        hold(self, conn)

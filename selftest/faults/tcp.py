@@ -1,0 +1,93 @@
+"""Connection-level faults: what the peer does to the TCP connection itself.
+
+    refuse               nothing listens: a port that was bound, then closed (ECONNREFUSED)
+    reset-on-accept      accept, then RST at once (SO_LINGER 0) before the client sends anything
+    close-without-reply  read the request, then close politely (FIN) without a byte of reply
+    stall                accept (and read), then stay silent until the client gives up
+    reset-after-bytes    read the request, send the first `after_bytes` of `reply`, then RST
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from selftest.faults import register
+from selftest.faults._base import LOOPBACK, SocketServer, hold, read_head, reset
+
+
+@register("refuse")
+class Refuse:
+    """A port on loopback with nothing listening: connect() is refused."""
+
+    def __init__(self, *, port: int = 0) -> None:
+        self.port = port
+        self.urls: dict[str, str] = {}
+
+    def start(self) -> None:
+        if not self.port:
+            # Bind to learn a free port, then close: nobody listens there any more.
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            probe.bind((LOOPBACK, 0))
+            self.port = probe.getsockname()[1]
+            probe.close()
+        hostport = f"{LOOPBACK}:{self.port}"
+        self.urls = {"url": f"http://{hostport}", "host": LOOPBACK, "port": str(self.port),
+                     "hostport": hostport}
+
+    def stop(self) -> None:
+        """Nothing runs."""
+
+
+@register("reset-on-accept")
+class ResetOnAccept(SocketServer):
+    """Accept and reset at once; `delay_ms` waits first."""
+
+    def __init__(self, *, delay_ms: int = 0, port: int = 0) -> None:
+        super().__init__(port=port)
+        self.delay_ms = delay_ms
+
+    def handle(self, conn: socket.socket) -> None:
+        time.sleep(self.delay_ms / 1000)
+        reset(conn)
+
+
+@register("close-without-reply")
+class CloseWithoutReply(SocketServer):
+    """Read the request head, then close (FIN) having sent nothing."""
+
+    def handle(self, conn: socket.socket) -> None:
+        read_head(conn)
+
+
+@register("stall")
+class Stall(SocketServer):
+    """Accept and never answer; with `read_request` false it does not even read."""
+
+    def __init__(self, *, read_request: bool = True, port: int = 0) -> None:
+        super().__init__(port=port)
+        self.read_request = read_request
+
+    def handle(self, conn: socket.socket) -> None:
+        if self.read_request:
+            read_head(conn)
+        hold(self, conn)
+
+
+@register("reset-after-bytes")
+class ResetAfterBytes(SocketServer):
+    """Read the request, send the first `after_bytes` bytes of `reply`, then reset."""
+
+    def __init__(self, *, reply: str, after_bytes: int, delay_ms: int = 50,
+                 port: int = 0) -> None:
+        super().__init__(port=port)
+        self.reply = reply.encode("latin-1")
+        self.after_bytes = after_bytes
+        self.delay_ms = delay_ms
+
+    def handle(self, conn: socket.socket) -> None:
+        read_head(conn)
+        conn.sendall(self.reply[: self.after_bytes])
+        # Let the bytes reach the client before the RST, or the kernel may drop them.
+        time.sleep(self.delay_ms / 1000)
+        reset(conn)

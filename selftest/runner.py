@@ -1,0 +1,198 @@
+"""Run scenarios: start the fault server, run the client step, classify, compare, give a Result.
+
+Fault servers are started once per (fault, attributes) and reused by every scenario of a run that
+asks for the same one; `Runner.close()` (or leaving the `with` block) stops them all. A network
+failure is the finding, not an error: only a malformed scenario raises (ScenarioError).
+
+Verdicts (DESIGN.md, "Honesty rules"):
+    pass  the expected code/status was observed and the classifier named the expected chain
+    fail  anything else, with the reason; also an injected observation for a `real` entry
+    skip  the catalog says `impossible` (its reason), or this machine lacks a prerequisite
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from selftest import catalog as catalog_module
+from selftest import faults, steps
+from selftest.catalog import Catalog, Entry
+from selftest.classify import Diagnosis, classify
+from selftest.errors import ScenarioError
+from selftest.observe import Observation
+from selftest.scenario import (
+    Expect,
+    Scenario,
+    fill,
+    missing_requirement,
+    placeholders_in,
+    resolve_options,
+)
+
+Verdict = Literal["pass", "fail", "skip"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One scenario's outcome, in the `selftest reproduce --json` shape (DESIGN.md)."""
+
+    scenario: str
+    documents: str
+    title: str
+    verdict: Verdict
+    reason: str = ""
+    #: "real" or "simulated" for what ran; the catalog entry's label for a skip.
+    reproduction: str = "real"
+    observed: Mapping[str, Any] = field(default_factory=dict)
+    diagnosis: tuple[str, ...] = ()
+    detail: str = ""
+    duration_ms: float = 0.0
+    wire: tuple[str, ...] = ()
+
+    @property
+    def simulated(self) -> bool:
+        return self.reproduction == "simulated"
+
+    def to_dict(self, *, wire: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "scenario": self.scenario, "documents": self.documents,
+            "reproduction": self.reproduction, "observed": dict(self.observed),
+            "diagnosis": list(self.diagnosis), "detail": self.detail or None,
+            "verdict": self.verdict, "reason": self.reason or None,
+            "duration_ms": self.duration_ms,
+        }
+        if wire:
+            out["wire"] = list(self.wire)
+        return out
+
+
+class Runner:
+    """Runs scenarios in one process, sharing fault servers; use as a context manager."""
+
+    def __init__(self, catalog: Catalog | None = None, *, verbose: bool = False) -> None:
+        self.catalog = catalog if catalog is not None else catalog_module.load()
+        self.verbose = verbose
+        self._servers: dict[tuple[str, str], faults.FaultServer] = {}
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every fault server this runner started."""
+        servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.stop()
+
+    def entry(self, scenario: Scenario) -> Entry:
+        """The catalog entry `scenario` documents. Raises ScenarioError when there is none."""
+        found = self.catalog.find(scenario.documents)
+        if found is None:
+            raise ScenarioError(f"{scenario.path}: documents {scenario.documents!r}, "
+                                "which is not in the catalog")
+        return found
+
+    def run(self, scenario: Scenario) -> Result:
+        started = time.monotonic()
+        entry = self.entry(scenario)
+        skip = self._skip_reason(scenario, entry)
+        if skip is not None:
+            return _result(scenario, "skip", skip, entry.reproduction, started)
+        if scenario.expect is None:
+            raise ScenarioError(f"{scenario.path}: needs an [expect] table "
+                                f"({scenario.documents} is {entry.reproduction}, not impossible)")
+        client = self.client_table(scenario)
+        obs = steps.get(scenario.step)(client)
+        diagnosis = classify(obs, self.catalog)
+        problems = _compare(scenario.expect, obs, diagnosis) + _honesty(obs, entry)
+        return Result(
+            scenario=scenario.id, documents=scenario.documents, title=scenario.title,
+            verdict="fail" if problems else "pass", reason="; ".join(problems),
+            reproduction="simulated" if obs.simulated else "real",
+            observed=obs.to_dict(), diagnosis=diagnosis.ids, detail=diagnosis.detail,
+            duration_ms=_elapsed_ms(started), wire=tuple(obs.details.get("wire", ())),
+        )
+
+    def client_table(self, scenario: Scenario) -> dict[str, Any]:
+        """The [client] table with placeholders filled and "@NAME" options resolved."""
+        names = self.placeholders(scenario)
+        client: dict[str, Any] = fill(dict(scenario.client), names, scenario.path)
+        client["options"] = resolve_options(client.get("options", {}), scenario.path)
+        client["verbose"] = self.verbose
+        return client
+
+    def placeholders(self, scenario: Scenario) -> dict[str, str]:
+        """What `{name}` may stand for: the fault server's urls, then the test PKI's files."""
+        names: dict[str, str] = {}
+        if placeholders_in(dict(scenario.client)) & _PKI_NAMES:
+            from selftest.faults._certs import pki
+
+            names.update(pki().placeholders())
+        if scenario.fault is not None:
+            names.update(self.server(scenario).urls)
+        return names
+
+    def server(self, scenario: Scenario, **overrides: Any) -> faults.FaultServer:
+        """The running fault server for `scenario`, started on first use."""
+        assert scenario.fault is not None
+        attributes = {**scenario.attributes, **overrides}
+        key = (scenario.fault, repr(sorted(attributes.items())))
+        if key not in self._servers:
+            server = faults.create(scenario.fault, **attributes)
+            try:
+                server.start()
+            except OSError as exc:
+                raise ScenarioError(f"{scenario.path}: fault {scenario.fault!r} "
+                                    f"could not start: {exc}") from None
+            self._servers[key] = server
+        return self._servers[key]
+
+    @staticmethod
+    def _skip_reason(scenario: Scenario, entry: Entry) -> str | None:
+        if entry.reproduction == "impossible":
+            return entry.reason or "the catalog marks this code impossible to reproduce"
+        return missing_requirement(scenario.requires)
+
+
+_PKI_NAMES = {"ca", "other_ca", "garbage_pem", "missing_file"}
+
+
+def _compare(expect: Expect, obs: Observation, diagnosis: Diagnosis) -> list[str]:
+    problems: list[str] = []
+    if expect.curl_code and obs.curl_code not in expect.curl_code:
+        said = f" ({obs.curl_message})" if obs.curl_message else ""
+        problems.append(f"curl code {obs.curl_code}{said}, expected "
+                        f"{' or '.join(map(str, expect.curl_code))}")
+    checks = (("http_status", obs.http_status), ("connect_status", obs.connect_status),
+              ("phase", obs.phase))
+    for name, seen in checks:
+        wanted = getattr(expect, name)
+        if wanted is not None and seen != wanted:
+            problems.append(f"{name} {seen}, expected {wanted}")
+    if expect.diagnosis and not diagnosis.starts_with(expect.diagnosis):
+        problems.append(f"diagnosis {list(diagnosis.ids)} does not start with "
+                        f"{list(expect.diagnosis)}")
+    return problems
+
+
+def _honesty(obs: Observation, entry: Entry) -> list[str]:
+    if obs.simulated and entry.reproduction == "real":
+        return [f"the observation was injected, but the catalog calls {entry.id} real: "
+                "a real entry must be reproduced for real"]
+    return []
+
+
+def _result(scenario: Scenario, verdict: Verdict, reason: str, reproduction: str,
+            started: float) -> Result:
+    return Result(scenario=scenario.id, documents=scenario.documents, title=scenario.title,
+                  verdict=verdict, reason=reason, reproduction=reproduction,
+                  duration_ms=_elapsed_ms(started))
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)

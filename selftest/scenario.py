@@ -1,0 +1,257 @@
+"""Scenario files: find them, load and validate them, fill their placeholders.
+
+A scenario is DATA (`scenarios/README.md` documents the format): which fault server to start,
+what the client does, what must be observed. This module only reads and checks that data; running
+it is `selftest.runner`'s job. Every problem with a file is a ScenarioError that names the file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from selftest.errors import ScenarioError
+
+_TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires"}
+_EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
+_REQUIRES_KEYS = {"protocols", "features", "python", "env"}
+_ENTRY_ID = re.compile(r"^[a-z]+:[^\s:]+(?::[^\s]+)?$")
+_PLACEHOLDER = re.compile(r"\{(env:[A-Za-z0-9_]+|[a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What must be observed. Empty fields are not checked."""
+
+    curl_code: tuple[int, ...] = ()
+    http_status: int | None = None
+    connect_status: int | None = None
+    phase: str | None = None
+    diagnosis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Requires:
+    """What this machine must have; a missing one makes the scenario skip, naming it."""
+
+    protocols: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    python: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    documents: str
+    title: str
+    path: Path
+    #: The fault server's name and attributes, or None when the client alone produces the code.
+    fault: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    client: Mapping[str, Any] = field(default_factory=dict)
+    expect: Expect | None = None
+    requires: Requires = Requires()
+
+    @property
+    def step(self) -> str:
+        return str(self.client.get("step", "perform"))
+
+
+def scenarios_dir() -> Path:
+    """The repository's scenarios/ folder, or the copy an installed wheel carries."""
+    checkout = Path(__file__).resolve().parent.parent / "scenarios"
+    if (checkout / "README.md").is_file():
+        return checkout
+    return Path(str(resources.files("selftest") / "_scenarios"))
+
+
+def load(path: Path) -> Scenario:
+    """Read and validate one scenario file. Raises ScenarioError naming the file and the problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return _scenario(raw, path)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+
+
+def load_all(folder: Path | None = None) -> list[Scenario]:
+    """Every `*.toml` scenario in `folder` (default: `scenarios_dir()`), in natural id order."""
+    folder = folder or scenarios_dir()
+    found = [load(path) for path in folder.glob("*.toml")]
+    return sorted(found, key=lambda s: natural_key(s.id))
+
+
+def natural_key(text: str) -> tuple[Any, ...]:
+    """Sort "curl-2" before "curl-10"."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def _scenario(raw: dict[str, Any], path: Path) -> Scenario:
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
+    scenario_id = _text(raw, "id")
+    if scenario_id != path.stem:
+        raise ValueError(f"id {scenario_id!r} must equal the file name {path.stem!r}")
+    documents = _text(raw, "documents")
+    if not _ENTRY_ID.match(documents):
+        raise ValueError(f"documents {documents!r} is not a catalog id like 'curl:52'")
+    server = dict(_table(raw, "server"))
+    fault = server.pop("fault", None)
+    if raw.get("server") is not None and not isinstance(fault, str):
+        raise ValueError("[server] needs fault = \"NAME\" (a fault registered in selftest/faults)")
+    client = dict(_table(raw, "client"))
+    if not isinstance(client.get("step", "perform"), str):
+        raise ValueError("[client] step must be a string")
+    return Scenario(
+        id=scenario_id, documents=documents, title=str(raw.get("title", "")), path=path,
+        fault=fault, attributes=server, client=client,
+        expect=_expect(raw["expect"]) if "expect" in raw else None,
+        requires=_requires(_table(raw, "requires")),
+    )
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} must be a non-empty string")
+    return value
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ValueError(f"[{key}] must be a table")
+    return value
+
+
+def _expect(raw: Any) -> Expect:
+    if not isinstance(raw, dict):
+        raise ValueError("[expect] must be a table")
+    unknown = set(raw) - _EXPECT_KEYS
+    if unknown:
+        raise ValueError(f"[expect] has unknown key(s) {sorted(unknown)}; "
+                         f"allowed: {sorted(_EXPECT_KEYS)}")
+    codes = raw.get("curl_code", [])
+    codes = [codes] if isinstance(codes, int) else codes
+    if not isinstance(codes, list) or not all(isinstance(c, int) for c in codes):
+        raise ValueError("[expect] curl_code must be an integer or a list of integers")
+    diagnosis = raw.get("diagnosis", [])
+    if not isinstance(diagnosis, list) or not all(isinstance(d, str) for d in diagnosis):
+        raise ValueError("[expect] diagnosis must be a list of catalog ids")
+    for key in ("http_status", "connect_status"):
+        if key in raw and not isinstance(raw[key], int):
+            raise ValueError(f"[expect] {key} must be an integer")
+    return Expect(curl_code=tuple(codes), http_status=raw.get("http_status"),
+                  connect_status=raw.get("connect_status"), phase=raw.get("phase"),
+                  diagnosis=tuple(diagnosis))
+
+
+def _requires(raw: Mapping[str, Any]) -> Requires:
+    unknown = set(raw) - _REQUIRES_KEYS
+    if unknown:
+        raise ValueError(f"[requires] has unknown key(s) {sorted(unknown)}; "
+                         f"allowed: {sorted(_REQUIRES_KEYS)}")
+    for key, value in raw.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"[requires] {key} must be a list of strings")
+    return Requires(**{key: tuple(value) for key, value in raw.items()})
+
+
+def missing_requirement(requires: Requires) -> str | None:
+    """Why this machine cannot run a scenario needing `requires`, or None when it can."""
+    info = _curl_info()
+    for protocol in requires.protocols:
+        if protocol.lower() not in info["protocols"]:
+            return f"this libcurl build lacks the {protocol} protocol"
+    for feature in requires.features:
+        if feature.upper() not in info["features"]:
+            return f"this libcurl build lacks the {feature} feature"
+    for module in requires.python:
+        if importlib.util.find_spec(module) is None:
+            return f"the Python package {module!r} is not installed"
+    for variable in requires.env:
+        if not os.environ.get(variable):
+            return f"the environment variable {variable} is not set"
+    return None
+
+
+@cache
+def _curl_info() -> dict[str, frozenset[str]]:
+    from selftest.transport import curl_build
+
+    return curl_build()
+
+
+def fill(value: Any, names: Mapping[str, str], source: Path) -> Any:
+    """Replace `{name}` in every string of `value` (at any depth) from `names` or the environment.
+
+    Raises ScenarioError for a name that neither provides.
+    """
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(lambda m: _lookup(m.group(1), names, source), value)
+    if isinstance(value, Mapping):
+        return {k: fill(v, names, source) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, names, source) for v in value]
+    return value
+
+
+def placeholders_in(value: Any) -> set[str]:
+    """The `{name}` placeholders used anywhere in `value`."""
+    if isinstance(value, str):
+        return set(_PLACEHOLDER.findall(value))
+    if isinstance(value, Mapping):
+        return set().union(*(placeholders_in(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(placeholders_in(v) for v in value))
+    return set()
+
+
+def _lookup(name: str, names: Mapping[str, str], source: Path) -> str:
+    if name.startswith("env:"):
+        return os.environ.get(name[4:], "")
+    if name not in names:
+        known = ", ".join(sorted(names)) or "none"
+        raise ScenarioError(f"{source}: unknown placeholder {{{name}}}; known here: {known}")
+    return names[name]
+
+
+def resolve_options(options: Mapping[str, Any], source: Path) -> dict[str, Any]:
+    """Turn "@NAME" (or "@A|@B") option values into pycurl constants."""
+    from selftest.transport import constant
+
+    resolved: dict[str, Any] = {}
+    for key, value in options.items():
+        if isinstance(value, str) and value.startswith("@"):
+            try:
+                value = _or_constants(value, constant)
+            except KeyError as exc:
+                raise ScenarioError(f"{source}: option {key}: {exc.args[0]}") from None
+        resolved[key] = value
+    return resolved
+
+
+def _or_constants(value: str, constant: Any) -> int:
+    result = 0
+    for part in value.split("|"):
+        result |= int(constant(part.strip().removeprefix("@")))
+    return result
+
+
+def ids(scenarios: Iterable[Scenario]) -> list[str]:
+    return [s.id for s in scenarios]
