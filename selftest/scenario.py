@@ -22,7 +22,7 @@ from selftest.errors import ScenarioError
 
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires"}
 _EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
-_REQUIRES_KEYS = {"protocols", "features", "python", "env"}
+_REQUIRES_KEYS = {"protocols", "features", "python", "env", "reason"}
 _ENTRY_ID = re.compile(r"^[a-z]+:[^\s:]+(?::[^\s]+)?$")
 _PLACEHOLDER = re.compile(r"\{(env:[A-Za-z0-9_]+|[a-z_][a-z0-9_]*)\}")
 
@@ -46,6 +46,8 @@ class Requires:
     features: tuple[str, ...] = ()
     python: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
+    #: Why the requirement exists, added to the skip reason.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,14 +168,25 @@ def _requires(raw: Mapping[str, Any]) -> Requires:
     if unknown:
         raise ValueError(f"[requires] has unknown key(s) {sorted(unknown)}; "
                          f"allowed: {sorted(_REQUIRES_KEYS)}")
-    for key, value in raw.items():
+    lists = {key: value for key, value in raw.items() if key != "reason"}
+    for key, value in lists.items():
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"[requires] {key} must be a list of strings")
-    return Requires(**{key: tuple(value) for key, value in raw.items()})
+    if not isinstance(raw.get("reason", ""), str):
+        raise ValueError("[requires] reason must be a string")
+    return Requires(**{key: tuple(value) for key, value in lists.items()},
+                    reason=raw.get("reason", ""))
 
 
 def missing_requirement(requires: Requires) -> str | None:
     """Why this machine cannot run a scenario needing `requires`, or None when it can."""
+    missing = _first_missing(requires)
+    if missing and requires.reason:
+        return f"{missing}: {requires.reason}"
+    return missing
+
+
+def _first_missing(requires: Requires) -> str | None:
     info = _curl_info()
     for protocol in requires.protocols:
         if protocol.lower() not in info["protocols"]:

@@ -69,7 +69,10 @@ def option_id(name: str) -> int:
 
 def constant(name: str) -> int:
     """A pycurl constant by name (e.g. "HTTP_VERSION_2_PRIOR_KNOWLEDGE"), for data files."""
-    value = getattr(pycurl, name.upper(), None)
+    # As spelt first: some constants are mixed case (SSLVERSION_MAX_TLSv1_2).
+    value = getattr(pycurl, name, None)
+    if not isinstance(value, int):
+        value = getattr(pycurl, name.upper(), None)
     if not isinstance(value, int):
         raise KeyError(f"pycurl has no constant {name!r}")
     return value

@@ -20,23 +20,34 @@ from selftest.faults import register
 from selftest.faults._base import SocketServer, hold, read_head, reset
 
 Then = Literal["close", "reset", "hold"]
+Read = Literal["head", "once", "nothing"]
 
 
 @register("raw-reply")
 class RawReply(SocketServer):
-    """Answer every request with the bytes of `reply`, then `then`: close, reset or hold."""
+    """Answer every request with the bytes of `reply`, then `then`: close, reset or hold.
 
-    def __init__(self, *, reply: str, then: Then = "close", delay_ms: int = 0,
-                 port: int = 0) -> None:
+    `read` is what it reads first: the request "head" (up to the blank line), whatever arrives
+    "once" (one recv: a TLS ClientHello has no blank line), or "nothing".
+    """
+
+    def __init__(self, *, reply: str, then: Then = "close", read: Read = "head",
+                 delay_ms: int = 0, port: int = 0) -> None:
         super().__init__(port=port)
         if then not in ("close", "reset", "hold"):
             raise ScenarioError(f"raw-reply: then must be close, reset or hold, not {then!r}")
+        if read not in ("head", "once", "nothing"):
+            raise ScenarioError(f"raw-reply: read must be head, once or nothing, not {read!r}")
         self.reply = reply.encode("latin-1")
         self.then = then
+        self.read = read
         self.delay_ms = delay_ms
 
     def handle(self, conn: socket.socket) -> None:
-        read_head(conn)
+        if self.read == "head":
+            read_head(conn)
+        elif self.read == "once":
+            conn.recv(65536)
         time.sleep(self.delay_ms / 1000)
         conn.sendall(self.reply)
         if self.then == "reset":

@@ -5,6 +5,7 @@
     close-without-reply  read the request, then close politely (FIN) without a byte of reply
     stall                accept (and read), then stay silent until the client gives up
     reset-after-bytes    read the request, send the first `after_bytes` of `reply`, then RST
+    backlog-full         a listener whose accept queue is full: SYNs are dropped, connect times out
 """
 
 from __future__ import annotations
@@ -91,3 +92,39 @@ class ResetAfterBytes(SocketServer):
         # Let the bytes reach the client before the RST, or the kernel may drop them.
         time.sleep(self.delay_ms / 1000)
         reset(conn)
+
+
+@register("backlog-full")
+class BacklogFull:
+    """A listener whose accept queue is full (backlog 0, filled by our own connections, never
+    accepted): the kernel drops further SYNs, so a client's connect() times out, as behind a
+    firewall that drops packets. No thread runs."""
+
+    #: More than the kernel's queue for backlog 0 holds (it admits one past the backlog).
+    FILLERS = 3
+
+    def __init__(self, *, port: int = 0) -> None:
+        self.port = port
+        self.urls: dict[str, str] = {}
+        self._sockets: list[socket.socket] = []
+
+    def start(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind((LOOPBACK, self.port))
+        listener.listen(0)
+        self.port = listener.getsockname()[1]
+        self._sockets.append(listener)
+        for _ in range(self.FILLERS):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.setblocking(False)
+            filler.connect_ex((LOOPBACK, self.port))
+            self._sockets.append(filler)
+        time.sleep(0.02)  # let the handshakes of the fillers complete
+        hostport = f"{LOOPBACK}:{self.port}"
+        self.urls = {"url": f"http://{hostport}", "host": LOOPBACK, "port": str(self.port),
+                     "hostport": hostport}
+
+    def stop(self) -> None:
+        for sock in self._sockets:
+            sock.close()
+        self._sockets = []

@@ -18,7 +18,7 @@ from selftest.steps import step
 from selftest.transport import Request, perform
 
 #: [client] keys every step accepts besides the Request fields.
-_COMMON = {"step", "verbose"}
+_COMMON = {"step", "verbose", "header_padding_bytes"}
 _REQUEST_KEYS = {"url", "method", "headers", "body", "timeout_ms", "connect_timeout_ms",
                  "options", "proxy", "resolve", "connect_to", "cainfo", "verify", "certinfo"}
 _INJECT_KEYS = {"curl_code", "curl_message", "http_status", "headers", "body", "phase", "url"}
@@ -37,6 +37,9 @@ def request_from(client: Mapping[str, Any], extra: Iterable[str] = ()) -> Reques
     for key in ("resolve", "connect_to"):
         if key in fields:
             fields[key] = tuple(fields[key])
+    padding = int(client.get("header_padding_bytes", 0))
+    if padding:  # an oversized request without writing a megabyte into the scenario file
+        fields["headers"] = {**fields.get("headers", {}), "X-Padding": "a" * padding}
     return Request(**fields, body=body.encode() if isinstance(body, str) else body,
                    verbose=bool(client.get("verbose")))
 

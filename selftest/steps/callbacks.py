@@ -1,0 +1,93 @@
+"""Client steps whose libcurl code comes from one of the client's own callbacks or files.
+
+Each is a real transfer through `selftest.transport.perform`, with one callback or input that
+misbehaves the way a PHP script's can (PHP's CURLOPT_WRITEFUNCTION, CURLOPT_PROGRESSFUNCTION,
+CURLOPT_READFUNCTION, CURLFile): libcurl itself returns the code.
+
+    write-refused             WRITEFUNCTION accepts 0 bytes of the body          -> 23
+    upload-file-vanishes      multipart file part deleted after setopt            -> 26
+    progress-abort            XFERINFOFUNCTION returns non-zero                   -> 42
+    send-after-reset          PREREQFUNCTION waits `wait_ms` so the server's RST
+                              arrives before the request is sent                  -> 55
+    unseekable-post-redirect  POST body from READFUNCTION, no SEEKFUNCTION, 307   -> 65
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pycurl
+
+from selftest.observe import Observation
+from selftest.steps import step
+from selftest.steps.basic import request_from
+from selftest.transport import perform
+
+
+@step("write-refused")
+def write_refused(client: Mapping[str, Any]) -> Observation:
+    """The write callback takes none of the body (a full disk, a closed output)."""
+    return perform(request_from(client), lambda curl: curl.setopt(pycurl.WRITEFUNCTION,
+                                                                  lambda data: 0))
+
+
+@step("upload-file-vanishes")
+def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
+    """A multipart upload whose file is removed between setopt() and perform()."""
+    handle, path = tempfile.mkstemp(prefix="selftest-upload-")
+    os.write(handle, b"backup bytes\n")
+    os.close(handle)
+
+    def configure(curl: Any) -> None:
+        curl.setopt(pycurl.HTTPPOST, [("file", (pycurl.FORM_FILE, path))])
+        os.unlink(path)  # gone before perform(): libcurl cannot open it when it sends
+
+    try:
+        return perform(request_from(client), configure)
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+@step("progress-abort")
+def progress_abort(client: Mapping[str, Any]) -> Observation:
+    """The progress callback asks libcurl to stop (as a PHP progress function returning 1)."""
+
+    def configure(curl: Any) -> None:
+        curl.setopt(pycurl.NOPROGRESS, 0)
+        curl.setopt(pycurl.XFERINFOFUNCTION, lambda *totals: 1)
+
+    return perform(request_from(client), configure)
+
+
+@step("send-after-reset")
+def send_after_reset(client: Mapping[str, Any]) -> Observation:
+    """Connected, then wait `wait_ms` before sending, so the server's reset comes first."""
+    wait_s = int(client.get("wait_ms", 300)) / 1000
+
+    def prereq(*_addresses: Any) -> int:
+        time.sleep(wait_s)
+        return pycurl.PREREQFUNC_OK
+
+    return perform(request_from(client, extra={"wait_ms"}),
+                   lambda curl: curl.setopt(pycurl.PREREQFUNCTION, prereq))
+
+
+@step("unseekable-post-redirect")
+def unseekable_post_redirect(client: Mapping[str, Any]) -> Observation:
+    """A streamed POST body that cannot be rewound, followed through a 307 redirect."""
+    body = str(client.get("body", "backup chunk")).encode()
+    plain = {k: v for k, v in client.items() if k != "body"}
+
+    def configure(curl: Any) -> None:
+        source = iter([body])
+        curl.setopt(pycurl.POST, 1)
+        curl.setopt(pycurl.POSTFIELDSIZE, len(body))
+        curl.setopt(pycurl.READFUNCTION, lambda size: next(source, b""))
+        curl.setopt(pycurl.FOLLOWLOCATION, 1)
+
+    return perform(request_from(plain), configure)
