@@ -41,7 +41,7 @@ class Request:
     body: bytes | None = None
     timeout_ms: int = 30_000
     connect_timeout_ms: int | None = None
-    #: CA bundle path; None chooses one with `selftest.ca.choose_ca_bundle` (never libcurl's default).
+    #: CA bundle path; None: `selftest.ca.choose_ca_bundle` picks one, never libcurl's default.
     cainfo: str | None = None
     verify: bool = True
     #: None leaves libcurl to read the proxy environment as PHP's cURL would; "" means no proxy.

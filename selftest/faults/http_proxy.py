@@ -20,7 +20,7 @@ from selftest.faults import register
 class ProxyAuthRequired:
     """proxy.py with --basic-auth; every request without credentials gets 407."""
 
-    def __init__(self, *, user: str = "user", password: str = "secret",
+    def __init__(self, *, user: str = "user", password: str = "secret",  # noqa: S107 (test proxy)
                  port: int = 0) -> None:
         self.port = port
         self.auth = f"{user}:{password}"

@@ -71,7 +71,7 @@ def send_after_reset(client: Mapping[str, Any]) -> Observation:
 
     def prereq(*_addresses: Any) -> int:
         time.sleep(wait_s)
-        return pycurl.PREREQFUNC_OK
+        return int(pycurl.PREREQFUNC_OK)
 
     return perform(request_from(client, extra={"wait_ms"}),
                    lambda curl: curl.setopt(pycurl.PREREQFUNCTION, prereq))
