@@ -1,0 +1,159 @@
+"""What every check shares: the options, the hosts, one deadline, and a budget of API calls.
+
+The Context builds every `transport.Request` a check makes, so that `--cacert`, `--proxy`,
+`--resolve` and the deadline apply everywhere in the same way. It also fetches `users/me` at most
+once per run (token and quota both need it) and counts calls to Box API endpoints: a preflight
+must stay far below Box's 1000 requests/min and never look like a burst (box-api-facts.md §5).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from selftest import transport
+from selftest.checks.boxconfig import BoxAppConfig
+from selftest.checks.resolver import Resolver, SystemResolver
+from selftest.observe import Observation
+
+T = TypeVar("T")
+
+#: Box API calls (users/me, the upload preflight, the token endpoint) allowed per run.
+API_BUDGET = 5
+
+#: The hosts the extension talks to besides the API and upload hosts (box-api-facts.md §6):
+#: account.box.com (authorize), dl.boxcloud.com (downloads after a 302) and the vendor's relay
+#: that refreshes tokens (redirect.wp-migration.com/v1/box/refresh).
+DEFAULT_OTHER_HOSTS = ("account.box.com", "dl.boxcloud.com", "redirect.wp-migration.com")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A host the extension connects to, and why."""
+
+    host: str
+    port: int
+    role: str
+    #: Named on the command line (so a loopback or private answer is what the user asked for).
+    explicit: bool = False
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}/" if self.port != 443 else f"https://{host}/"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command line, parsed and validated (see `selftest.commands.preflight`)."""
+
+    api_base: str = "https://api.box.com"
+    upload_base: str = "https://upload.box.com/api"
+    #: True when --api-base or --upload-base was given: other default hosts are left out.
+    custom_bases: bool = False
+    cacert: str | None = None
+    proxy: str | None = None
+    resolve: tuple[str, ...] = ()
+    timeout_s: float = 30.0
+    backup_size: int | None = None
+    backup_name: str | None = None
+    folder_id: str = "0"
+    box_config: BoxAppConfig | None = None
+    token: str | None = field(default=None, repr=False)
+    wp_config: str | None = None
+    wp_path: str | None = None
+    extra_hosts: tuple[str, ...] = ()
+
+
+def _target(url: str, role: str, explicit: bool) -> Target:
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    default_port = 80 if parts.scheme == "http" else 443
+    return Target(parts.hostname or "", parts.port or default_port, role, explicit)
+
+
+def targets(options: Options) -> list[Target]:
+    """The hosts dns, tls (and proxy) look at, de-duplicated, API host first."""
+    found = [_target(options.api_base, "api", options.custom_bases),
+             _target(options.upload_base, "upload", options.custom_bases)]
+    if not options.custom_bases:
+        found += [_target(h, "other", False) for h in DEFAULT_OTHER_HOSTS]
+    found += [_target(h, "extra", True) for h in options.extra_hosts]
+    unique: dict[tuple[str, int], Target] = {}
+    for target in found:
+        unique.setdefault((target.host.lower(), target.port), target)
+    return list(unique.values())
+
+
+class _Once:
+    """A value computed at most once, whichever thread asks first; the others wait for it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done = False
+        self._value: Any = None
+
+    def get(self, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if not self._done:
+                self._value = compute()
+                self._done = True
+            value: T = self._value
+            return value
+
+
+class Context:
+    """Shared state of one preflight run. Thread-safe: checks run concurrently."""
+
+    def __init__(self, options: Options, *, resolver: Resolver | None = None,
+                 deadline: float | None = None) -> None:
+        self.options = options
+        self.resolver = resolver or SystemResolver()
+        self.deadline = deadline if deadline is not None else time.monotonic() + options.timeout_s
+        self.targets = targets(options)
+        self.api_calls: list[str] = []
+        #: Hosts the dns check found unreachable (set by the runner before dependent checks run).
+        self.unreachable: frozenset[str] = frozenset()
+        self._lock = threading.Lock()
+        self._once: dict[str, _Once] = {}
+
+    @property
+    def api(self) -> Target:
+        return self.targets[0]
+
+    def remaining_ms(self) -> int:
+        return max(1, int((self.deadline - time.monotonic()) * 1000))
+
+    def request(self, url: str, **fields: Any) -> transport.Request:
+        """A Request with this run's CA bundle, proxy, pins and the time left until the deadline."""
+        fields.setdefault("cainfo", self.options.cacert)
+        fields.setdefault("proxy", self.options.proxy)
+        fields.setdefault("resolve", self.options.resolve)
+        fields.setdefault("timeout_ms", self.remaining_ms())
+        return transport.Request(url=url, **fields)
+
+    def perform(self, request: transport.Request) -> Observation:
+        return transport.perform(request)
+
+    def api_call(self, label: str, request: transport.Request) -> Observation | None:
+        """Perform a Box API call if the budget allows; None when it is spent."""
+        with self._lock:
+            if len(self.api_calls) >= API_BUDGET:
+                return None
+            self.api_calls.append(label)
+        return self.perform(request)
+
+    def once(self, key: str, compute: Callable[[], T]) -> T:
+        """Compute `key` once per run (users/me, the JWT grant) and share it between checks."""
+        with self._lock:
+            holder = self._once.setdefault(key, _Once())
+        return holder.get(compute)
+
+    def api_url(self, path: str) -> str:
+        return self.options.api_base.rstrip("/") + path
+
+    def bearer(self, token: str) -> Mapping[str, str]:
+        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}

@@ -1,0 +1,158 @@
+"""The proxy check: which proxy each component would use, does its tunnel open, is TLS intercepted?
+
+1. The proxy libcurl (PHP's cURL) would use, from the environment or --proxy
+   (`selftest.checks.proxyenv`), and the one WordPress would use, from --wp-config
+   (`selftest.checks.wpconfig`); where they disagree, the extension and WordPress's own HTTP API
+   take different paths, and a fix in one place does not help the other.
+2. A CONNECT tunnel through each proxy to the API host (libcurl HTTPPROXYTUNNEL, CONNECT_ONLY: no
+   HTTP request reaches Box): 407 (credentials), 403 (policy), refused, unresolvable proxy.
+3. TLS interception: the certificate seen through the proxy differs from the one seen directly,
+   or (without a direct path) is not issued by a CA in Mozilla's list.
+Proxy passwords never leave this module unredacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import certifi
+
+from selftest.checks import CheckResult, Finding, finding_from, fold
+from selftest.checks.certs import chain
+from selftest.checks.context import Context, Target
+from selftest.checks.proxyenv import ProxyChoice, proxy_for
+from selftest.checks.wpconfig import WpHttpSettings, blocked, bypasses
+from selftest.checks.wpconfig import load as load_wp_config
+from selftest.classify import classify
+from selftest.observe import Observation
+from selftest.redact import redact_line
+
+_CREDENTIALS = ("Put the proxy's user and password in the proxy URL (https_proxy="
+                "http://USER:PASSWORD@HOST:PORT) for PHP's cURL, and in WP_PROXY_USERNAME / "
+                "WP_PROXY_PASSWORD in wp-config.php for WordPress.")
+_ALLOW = ("Ask the proxy's administrator to allow CONNECT to *.box.com, *.boxcloud.com and "
+          "redirect.wp-migration.com on port 443.")
+_INTERCEPT = ("Ask the network administrator to exempt *.box.com and *.boxcloud.com from TLS "
+              "inspection, or add the inspection CA to the CA bundle PHP uses (curl.cainfo).")
+
+
+def wordpress_proxy(settings: WpHttpSettings | None, host: str) -> str:
+    if settings is None or not settings.proxy_host or bypasses(settings, host):
+        return ""
+    return settings.proxy_url
+
+
+def _public(url: str) -> str:
+    return redact_line(url) if url else "direct"
+
+
+def _disagreements(ctx: Context, settings: WpHttpSettings) -> list[Finding]:
+    found: list[Finding] = []
+    for target in ctx.targets:
+        curl_url = proxy_for(target.host, ctx.options.proxy).url
+        wp_url = wordpress_proxy(settings, target.host)
+        if blocked(settings, target.host):
+            found.append(Finding("fail", f"WP_HTTP_BLOCK_EXTERNAL blocks {target.host} (not in "
+                                 "WP_ACCESSIBLE_HOSTS)", "Add *.box.com, *.boxcloud.com and "
+                                 "redirect.wp-migration.com to WP_ACCESSIBLE_HOSTS in "
+                                 "wp-config.php, or remove WP_HTTP_BLOCK_EXTERNAL."))
+        if curl_url.split("@")[-1] != wp_url.split("@")[-1]:
+            found.append(Finding("warn", f"for {target.host} PHP's cURL goes {_public(curl_url)} "
+                                 f"but WordPress goes {_public(wp_url)}", "Make the proxy "
+                                 "environment of the PHP process and the WP_PROXY_* constants "
+                                 "agree."))
+    return found
+
+
+def _handshake(ctx: Context, target: Target, proxy: str, verify: bool,
+               cainfo: str | None = None) -> Observation:
+    options = {"CONNECT_ONLY": 1, "HTTPPROXYTUNNEL": 1} if proxy else {"CONNECT_ONLY": 1}
+    timeout = min(10_000, ctx.remaining_ms())
+    return ctx.perform(ctx.request(target.url, proxy=proxy, verify=verify, certinfo=True,
+                                   cainfo=cainfo or ctx.options.cacert, options=options,
+                                   timeout_ms=timeout))
+
+
+def tunnel_finding(obs: Observation, proxy: str) -> Finding:
+    """Explain a tunnel that did not open (refused, 407, 403, unresolvable proxy)."""
+    where = _public(proxy)
+    status = obs.connect_status
+    if status == 407:
+        text, remedy = f"the proxy {where} demands authentication (407)", _CREDENTIALS
+    elif status == 403:
+        text, remedy = f"the proxy {where} refuses CONNECT to Box (403)", _ALLOW
+    elif obs.curl_code == 5:
+        text, remedy = f"the proxy host of {where} cannot be resolved", "Fix the proxy host name."
+    elif obs.curl_code == 7:
+        text, remedy = f"the proxy {where} refuses connections", "Check the proxy host and port."
+    else:
+        text, remedy = f"no tunnel through the proxy {where}", _ALLOW
+    return finding_from(classify(obs), "fail", text, remedy)
+
+
+def interception(ctx: Context, target: Target, proxy: str,
+                 proxied: Observation) -> tuple[Finding | None, dict[str, Any]]:
+    """Compare the certificate seen through the proxy with the one seen directly."""
+    seen = chain(proxied.details.get("certinfo") or [])
+    evidence: dict[str, Any] = {"issuer_via_proxy": seen[0].issuer if seen else None}
+    if not seen:
+        return None, evidence
+    direct = chain(_handshake(ctx, target, "", False).details.get("certinfo") or [])
+    if direct:
+        evidence["same_certificate"] = direct[0].sha256 == seen[0].sha256
+        if evidence["same_certificate"]:
+            return None, evidence
+        trusted = _handshake(ctx, target, proxy, True).curl_code == 0
+    else:
+        public = _handshake(ctx, target, proxy, True, certifi.where()).curl_code == 0
+        if public:
+            return None, evidence
+        trusted = _handshake(ctx, target, proxy, True).curl_code == 0
+    issuer = seen[0].issuer
+    if trusted:
+        return Finding("warn", f"the proxy {_public(proxy)} intercepts TLS (certificate issued "
+                       f"by {issuer}), with a CA this machine trusts", _INTERCEPT), evidence
+    return Finding("fail", f"the proxy {_public(proxy)} intercepts TLS: {target.host}'s "
+                   f"certificate is re-issued by {issuer}, which libcurl does not trust",
+                   _INTERCEPT, ("curl:60",)), evidence
+
+
+def check_proxy(ctx: Context, proxy: str) -> tuple[list[Finding], dict[str, Any]]:
+    target = ctx.api
+    proxied = _handshake(ctx, target, proxy, False)
+    evidence: dict[str, Any] = {"proxy": _public(proxy), "connect_status": proxied.connect_status,
+                                "curl_code": proxied.curl_code}
+    if proxied.curl_code:
+        return [tunnel_finding(proxied, proxy)], evidence
+    finding, more = interception(ctx, target, proxy, proxied)
+    evidence.update(more)
+    return ([finding] if finding else []), evidence
+
+
+def _choices(ctx: Context, settings: WpHttpSettings | None) -> tuple[ProxyChoice, str]:
+    return proxy_for(ctx.api.host, ctx.options.proxy), wordpress_proxy(settings, ctx.api.host)
+
+
+def run(ctx: Context) -> CheckResult:
+    """Find the proxies, test each tunnel, look for interception."""
+    settings = load_wp_config(ctx.options.wp_config) if ctx.options.wp_config else None
+    libcurl, wp_url = _choices(ctx, settings)
+    evidence: dict[str, Any] = {
+        "libcurl": {"proxy": _public(libcurl.url), "source": libcurl.source,
+                    "no_proxy_match": libcurl.bypassed_by or None},
+    }
+    findings: list[Finding] = []
+    if settings is not None:
+        evidence["wordpress"] = {"proxy": _public(wp_url),
+                                 "bypass_hosts": list(settings.bypass_hosts),
+                                 "block_external": settings.block_external}
+        findings += _disagreements(ctx, settings)
+    tunnels = []
+    for proxy in dict.fromkeys(p for p in (libcurl.url, wp_url) if p):
+        found, tunnel = check_proxy(ctx, proxy)
+        findings += found
+        tunnels.append(tunnel)
+    evidence["tunnels"] = tunnels
+    all_clear = (f"tunnel through {', '.join(t['proxy'] for t in tunnels)} works, no interception"
+                 if tunnels else "no proxy: PHP's cURL connects to Box directly")
+    return fold("proxy", findings, evidence, all_clear)

@@ -1,0 +1,135 @@
+"""The quota check: is there room in Box for this backup, and would Box accept the upload?
+
+From users/me (shared with the token check): space_amount, space_used, max_upload_size and
+status, against the backup's size. Then Box's non-destructive upload preflight,
+`OPTIONS /2.0/files/content` with `{name, size, parent: {id}}` (box-api-facts.md §4), which
+proves write access to the folder and answers 409 item_name_in_use, 403 storage_limit_exceeded or
+403 file_size_limit_exceeded without uploading a byte. Unlimited space is reported by Box as
+999999999999999, and large numbers may arrive as floats (1.0034576985781e+14).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from selftest.checks import CheckResult, Finding, finding_from, fold, skipped
+from selftest.checks.boxapi import access_token, users_me
+from selftest.checks.context import Context
+from selftest.classify import classify
+from selftest.errors import UsageError
+
+#: Box's sign for "unlimited" storage.
+UNLIMITED_BYTES = 999_999_999_999_999
+
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
+
+#: What to do for each answer of the upload preflight, by Box error code.
+_PREFLIGHT_REMEDY = {
+    "item_name_in_use": "A file of that name is already in the folder: rename the backup or "
+                        "delete the old one (the extension does not overwrite).",
+    "storage_limit_exceeded": "Free space in Box (empty the trash too) or upgrade the plan.",
+    "file_size_limit_exceeded": "The account's plan caps the file size: exclude media/cache "
+                                "from the backup, or upgrade the Box plan.",
+    "access_denied_insufficient_permissions": "The account cannot write to that folder: pick "
+                                              "another folder or ask its owner for Editor access.",
+}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from "123", "500MB", "2G", "1.5 GiB" (binary units, as `du -h` and WordPress use).
+    Raises UsageError for anything else."""
+    match = _SIZE.match(text)
+    if not match:
+        raise UsageError(f"cannot read size {text!r}: use bytes or a number with K, M, G or T")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def number(value: Any) -> int | None:
+    """An integer from Box's JSON (which may encode it as a float or a string)."""
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def human(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size = size / 1024  # type: ignore[assignment]
+    return str(size)
+
+
+def account_findings(doc: dict[str, Any], size: int | None) -> tuple[list[Finding], dict[str, Any]]:
+    """Judge users/me's figures against the backup size."""
+    amount, used = number(doc.get("space_amount")), number(doc.get("space_used"))
+    limit = number(doc.get("max_upload_size"))
+    unlimited = amount is not None and amount >= UNLIMITED_BYTES
+    free = None if amount is None or used is None or unlimited else max(0, amount - used)
+    evidence = {"space_amount": amount, "space_used": used, "unlimited": unlimited,
+                "free": free, "max_upload_size": limit, "status": doc.get("status"),
+                "backup_size": size}
+    found: list[Finding] = []
+    status = doc.get("status")
+    if status in ("inactive", "cannot_delete_edit_upload"):
+        found.append(Finding("fail", f"the Box account's status is {status}: it cannot upload",
+                             "Ask the Box admin to reactivate the account or its upload rights."))
+    if size is not None and free is not None and size > free:
+        found.append(Finding("fail", f"the backup ({human(size)}) does not fit in the "
+                             f"{human(free)} left in Box",
+                             _PREFLIGHT_REMEDY["storage_limit_exceeded"],
+                             ("box:storage_limit_exceeded",)))
+    if size is not None and limit is not None and size > limit:
+        found.append(Finding("fail", f"the backup ({human(size)}) is larger than the account's "
+                             f"maximum file size ({human(limit)})",
+                             _PREFLIGHT_REMEDY["file_size_limit_exceeded"],
+                             ("box:file_size_limit_exceeded",)))
+    return found, evidence
+
+
+def preflight_upload(ctx: Context, token: str, size: int | None) -> tuple[Finding, dict[str, Any]]:
+    """Box's upload preflight for the backup's name and size in --folder-id."""
+    name = ctx.options.backup_name or f"selftest-preflight-{int(time.time())}.wpress"
+    body: dict[str, Any] = {"name": name, "parent": {"id": ctx.options.folder_id}}
+    if size is not None:
+        body["size"] = size
+    request = ctx.request(ctx.api_url("/2.0/files/content"), method="OPTIONS",
+                          body=json.dumps(body).encode(),
+                          headers={**ctx.bearer(token), "Content-Type": "application/json"})
+    obs = ctx.api_call("OPTIONS /2.0/files/content", request)
+    evidence: dict[str, Any] = {"name": name, "folder_id": ctx.options.folder_id}
+    if obs is None:
+        return Finding("skip", "the run's budget of Box API calls is spent"), evidence
+    evidence["observed"] = obs.to_dict()
+    if obs.ok:
+        return Finding("pass", "Box would accept the upload"), evidence
+    diagnosis = classify(obs)
+    code = obs.box_error.code if obs.box_error else ""
+    remedy = _PREFLIGHT_REMEDY.get(code, "See the diagnosis.")
+    refused = f"Box's upload preflight refused {name!r}"
+    return finding_from(diagnosis, "fail", refused, remedy), evidence
+
+
+def run(ctx: Context) -> CheckResult:
+    """Compare the account's space with the backup and ask Box's upload preflight."""
+    me = users_me(ctx)
+    if me is None:
+        return skipped("quota", "no Box token to read the quota with",
+                       "Provide a token (see the token check).")
+    if not me.ok:
+        return skipped("quota", "the token check failed, so the quota cannot be read")
+    size = ctx.options.backup_size
+    findings, evidence = account_findings(me.doc, size)
+    token = access_token(ctx)
+    if token is not None:
+        finding, evidence["upload_preflight"] = preflight_upload(ctx, token[0], size)
+        findings.append(finding)
+    free = evidence["free"]
+    room = "unlimited space" if evidence["unlimited"] else (
+        f"{human(free)} free" if free is not None else "space unknown")
+    fits = f", room for {human(size)}" if size is not None else " (give --backup-size to compare)"
+    return fold("quota", findings, evidence, f"{room}{fits}; upload preflight accepted")

@@ -1,0 +1,174 @@
+"""The tls check: the handshake with each Box host, verified against every CA store in play.
+
+For each host: protocol, cipher, ALPN, chain, days to expiry and host-name match, from one
+libcurl handshake (CONNECT_ONLY: no HTTP request is sent). The chain is then verified with each
+store a component of the site uses, and a disagreement names the stale one:
+
+    libcurl   the bundle `selftest.ca.choose_ca_bundle` picks (what PHP's cURL is given)
+    certifi   Mozilla's list as shipped with requests (the public reference)
+    wordpress --wp-path's wp-includes/certificates/ca-bundle.crt (WordPress's own HTTP API)
+    php       php.ini's curl.cainfo, when `php` is on PATH
+
+Box accepts TLS 1.2 and 1.3 only (box-api-facts.md §6).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import certifi
+
+from selftest.ca import choose_ca_bundle
+from selftest.checks import CheckResult, Finding, Status, finding_from, fold
+from selftest.checks import php as php_module
+from selftest.checks.certs import MODERN_PROTOCOLS, chain, hostname_matches, session
+from selftest.checks.context import Context, Target
+from selftest.checks.dns import literal
+from selftest.classify import classify
+
+#: Warn this many days before a certificate expires.
+EXPIRY_WARNING_DAYS = 14
+
+_STALE_REMEDY = {
+    "libcurl": "Update the system CA bundle (Debian/Ubuntu: `apt-get install --reinstall "
+               "ca-certificates && update-ca-certificates`; RHEL: `update-ca-trust`).",
+    "certifi": "Update certifi (`pip install -U certifi`); it only matters to Python tools.",
+    "wordpress": "Update WordPress: wp-includes/certificates/ca-bundle.crt ships with it.",
+    "php": "Point curl.cainfo in php.ini at a current bundle (or remove the line), then "
+           "restart PHP-FPM / the web server.",
+}
+
+
+def stores(ctx: Context, facts: php_module.PhpFacts | None) -> dict[str, str]:
+    """The CA files to verify with, by store name (only files that exist, except PHP's)."""
+    found = {"libcurl": choose_ca_bundle(ctx.options.cacert).path, "certifi": certifi.where()}
+    if ctx.options.wp_path:
+        found["wordpress"] = os.path.join(ctx.options.wp_path, "wp-includes", "certificates",
+                                          "ca-bundle.crt")
+    if facts is not None and facts.curl_cainfo:
+        found["php"] = facts.curl_cainfo
+    return found
+
+
+def _handshake(ctx: Context, target: Target, cainfo: str | None, verify: bool = True,
+               details: bool = False) -> Any:
+    return ctx.perform(ctx.request(target.url, cainfo=cainfo, verify=verify, certinfo=details,
+                                   verbose=details, options={"CONNECT_ONLY": 1}))
+
+
+def _verdicts(ctx: Context, target: Target, files: dict[str, str]) -> dict[str, int]:
+    """libcurl's result code (0 = verified) for each store; 77 when the file is missing."""
+    out: dict[str, int] = {}
+    for name, path in files.items():
+        if name == "libcurl":
+            continue
+        out[name] = (_handshake(ctx, target, path).curl_code if os.path.isfile(path) else 77)
+    return out
+
+
+def _session_findings(target: Target, evidence: dict[str, Any]) -> list[Finding]:
+    found: list[Finding] = []
+    protocol = evidence.get("protocol", "")
+    if protocol and protocol not in MODERN_PROTOCOLS:
+        found.append(Finding("fail", f"{target.host} negotiated {protocol}; Box needs TLS 1.2+",
+                             "Update OpenSSL/libcurl on the web host.", ("curl:35",)))
+    leaf = evidence.get("chain", [{}])[0] if evidence.get("chain") else {}
+    if leaf and leaf.get("days_left", 999) < EXPIRY_WARNING_DAYS:
+        found.append(Finding("warn", f"{target.host}'s certificate expires in "
+                             f"{leaf['days_left']} days", "Check the clock; if it is right, "
+                             "the server's certificate is about to expire."))
+    if evidence.get("hostname_match") is False:
+        found.append(Finding("fail", f"the certificate {target.host} sent is for "
+                             f"{', '.join(evidence.get('names', [])) or 'other names'}",
+                             "Something between this host and Box answers in its place "
+                             "(a proxy, a captive portal, a wrong DNS answer).", ("curl:60",)))
+    return found
+
+
+def _store_findings(target: Target, verdicts: dict[str, int], main_code: int,
+                    explicit_ca: bool) -> list[Finding]:
+    """Name the stale store: one that fails where a public-CA store verifies the chain."""
+    public_ok = verdicts.get("certifi") == 0 or (main_code == 0 and not explicit_ca)
+    found: list[Finding] = []
+    if main_code in (60, 77) and verdicts.get("certifi") == 0:
+        found.append(Finding("fail", f"the CA bundle libcurl uses does not trust {target.host} "
+                             "but Mozilla's list does: the bundle is stale",
+                             _STALE_REMEDY["libcurl"], (f"curl:{main_code}",)))
+    for name, code in verdicts.items():
+        if code == 0 or name == "certifi" or not public_ok:
+            continue
+        status: Status = "fail" if name == "php" else "warn"
+        found.append(Finding(status, f"the {name} CA store does not verify {target.host} "
+                             f"(libcurl code {code}): it is stale or missing",
+                             _STALE_REMEDY[name], (f"curl:{code}",) if name == "php" else ()))
+    if verdicts.get("certifi", 0) != 0 and main_code == 0 and not explicit_ca:
+        found.append(Finding("warn", f"certifi does not verify {target.host}",
+                             _STALE_REMEDY["certifi"]))
+    return found
+
+
+def check_host(ctx: Context, target: Target,
+               files: dict[str, str]) -> tuple[list[Finding], dict[str, Any]]:
+    """One host: the handshake, its chain, and every store's verdict."""
+    obs = _handshake(ctx, target, ctx.options.cacert, details=True)
+    evidence: dict[str, Any] = {"host": target.host, "port": target.port,
+                                "ca_bundle": obs.details.get("ca_bundle"),
+                                "curl_code": obs.curl_code}
+    if obs.curl_code not in (0, 60, 77, 35, 51, 58, 83, 90, 91):
+        failed = finding_from(classify(obs), "fail", f"no TLS connection to {target.host}")
+        return [failed], evidence
+    unverified = obs if obs.curl_code == 0 else _handshake(ctx, target, None, False, True)
+    certs = chain(unverified.details.get("certinfo") or [])
+    evidence.update(session(unverified.details.get("wire", [])))
+    evidence["chain"] = [c.to_dict() for c in certs]
+    if certs and not literal(target.host):
+        evidence["hostname_match"] = hostname_matches(certs[0], target.host)
+        evidence["names"] = list(certs[0].dns_names[:5])
+    verdicts = _verdicts(ctx, target, files)
+    evidence["stores"] = {"libcurl": obs.curl_code, **verdicts}
+    findings = _session_findings(target, evidence)
+    findings += _store_findings(target, verdicts, obs.curl_code, bool(ctx.options.cacert))
+    if obs.curl_code and not findings:
+        findings.append(finding_from(classify(obs), "fail", f"TLS with {target.host} failed"))
+    return findings, evidence
+
+
+def _php(ctx: Context) -> tuple[list[Finding], php_module.PhpFacts | None, Any]:
+    facts = php_module.probe()
+    if facts is None:
+        return [], None, None
+    if isinstance(facts, str):
+        return [Finding("warn", facts)], None, facts
+    found: list[Finding] = []
+    if facts.curl_cainfo and not os.path.isfile(facts.curl_cainfo):
+        found.append(Finding("fail", f"php.ini's curl.cainfo names {facts.curl_cainfo}, which "
+                             "does not exist: PHP's cURL fails with error 77",
+                             _STALE_REMEDY["php"], ("curl:77",)))
+    if php_module.lacks_tls12(facts.ssl_version):
+        found.append(Finding("fail", f"PHP's cURL uses {facts.ssl_version}, too old for TLS 1.2",
+                             "Update PHP and OpenSSL on the web host.", ("curl:35",)))
+    return found, facts, facts.to_dict()
+
+
+def run(ctx: Context) -> CheckResult:
+    """Handshake with every target host and compare the CA stores."""
+    findings, facts, php_evidence = _php(ctx)
+    files = stores(ctx, facts)
+    if "php" in files and not os.path.isfile(files["php"]):
+        del files["php"]  # already reported above, as error 77
+    reachable = [t for t in ctx.targets if t.host not in ctx.unreachable]
+    with ThreadPoolExecutor(max_workers=max(1, len(reachable))) as pool:
+        results = list(pool.map(lambda t: check_host(ctx, t, files), reachable))
+    hosts: list[dict[str, Any]] = [{"host": h, "skipped": "does not resolve"}
+                                   for h in sorted(ctx.unreachable)]
+    for host_findings, evidence in results:
+        findings += host_findings
+        hosts.append(evidence)
+    evidence_all: dict[str, Any] = {"hosts": hosts, "stores": files}
+    if php_evidence is not None:
+        evidence_all["php"] = php_evidence
+    protocols = sorted({h.get("protocol", "") for h in hosts if h.get("protocol")})
+    return fold("tls", findings, evidence_all,
+                f"verified {len(hosts)} host(s) ({', '.join(protocols) or 'TLS'})")

@@ -1,0 +1,99 @@
+"""The proxy and outbound-HTTP settings WordPress reads from wp-config.php.
+
+WordPress's HTTP API (`WP_Http_Proxy`, wp-includes/class-wp-http-proxy.php) sends requests
+through `WP_PROXY_HOST:WP_PROXY_PORT` (with `WP_PROXY_USERNAME` / `WP_PROXY_PASSWORD`) unless the
+host is localhost, the site itself, or listed in `WP_PROXY_BYPASS_HOSTS` (comma list, `*`
+wildcards). `WP_HTTP_BLOCK_EXTERNAL` blocks every external host except those in
+`WP_ACCESSIBLE_HOSTS` (wp-includes/class-wp-http.php, `block_request()`).
+https://developer.wordpress.org/apis/wp-config-php/#block-external-url-requests
+
+wp-config.php is PHP; it is read here, not run: `define('NAME', value)` with a quoted string,
+a number or true/false. Commented-out lines are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selftest.errors import UsageError
+
+#: Block comments, and whole lines commented out with // or # (not "//" inside a URL string).
+_COMMENTS = re.compile(r"/\*.*?\*/|^[ \t]*(?://|#).*?$", re.DOTALL | re.MULTILINE)
+_DEFINE = re.compile(
+    r"""define\s*\(\s*(['"])(?P<name>[A-Z_]+)\1\s*,\s*"""
+    r"""(?:'(?P<single>(?:[^'\\]|\\.)*)'|"(?P<double>(?:[^"\\]|\\.)*)"|(?P<bare>[\w.]+))\s*\)""",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class WpHttpSettings:
+    proxy_host: str = ""
+    proxy_port: str = ""
+    proxy_username: str = ""
+    proxy_password: str = field(default="", repr=False)
+    bypass_hosts: tuple[str, ...] = ()
+    block_external: bool = False
+    accessible_hosts: tuple[str, ...] = ()
+
+    @property
+    def proxy_url(self) -> str:
+        """The proxy as a URL libcurl would accept (credentials included), "" when none."""
+        if not self.proxy_host:
+            return ""
+        auth = f"{self.proxy_username}:{self.proxy_password}@" if self.proxy_username else ""
+        port = self.proxy_port or "80"  # WP_Http_Proxy::port() has no default; curl's is 1080
+        return f"http://{auth}{self.proxy_host}:{port}"
+
+
+def _wildcard(pattern: str, host: str) -> bool:
+    # WordPress turns `*` into `.+` and anchors the pattern (class-wp-http-proxy.php).
+    regex = "^" + ".+".join(re.escape(p) for p in pattern.split("*")) + "$"
+    return re.match(regex, host, re.IGNORECASE) is not None
+
+
+def bypasses(settings: WpHttpSettings, host: str) -> bool:
+    """Whether WordPress sends requests to `host` without its proxy."""
+    return host.lower() == "localhost" or any(_wildcard(p, host) for p in settings.bypass_hosts)
+
+
+def blocked(settings: WpHttpSettings, host: str) -> bool:
+    """Whether WP_HTTP_BLOCK_EXTERNAL stops WordPress from reaching `host` at all."""
+    if not settings.block_external or host.lower() == "localhost":
+        return False
+    return not any(_wildcard(p, host) for p in settings.accessible_hosts)
+
+
+def _truthy(value: str) -> bool:
+    return value.lower() not in ("", "0", "false", "null")
+
+
+def parse(text: str) -> WpHttpSettings:
+    """The HTTP settings defined in a wp-config.php text."""
+    values: dict[str, str] = {}
+    for match in _DEFINE.finditer(_COMMENTS.sub("", text)):
+        raw = match.group("single") or match.group("double") or match.group("bare") or ""
+        values[match.group("name").upper()] = raw.replace("\\'", "'").replace('\\"', '"')
+
+    def listed(name: str) -> tuple[str, ...]:
+        return tuple(h.strip() for h in values.get(name, "").split(",") if h.strip())
+
+    return WpHttpSettings(
+        proxy_host=values.get("WP_PROXY_HOST", ""),
+        proxy_port=values.get("WP_PROXY_PORT", ""),
+        proxy_username=values.get("WP_PROXY_USERNAME", ""),
+        proxy_password=values.get("WP_PROXY_PASSWORD", ""),
+        bypass_hosts=listed("WP_PROXY_BYPASS_HOSTS"),
+        block_external=_truthy(values.get("WP_HTTP_BLOCK_EXTERNAL", "")),
+        accessible_hosts=listed("WP_ACCESSIBLE_HOSTS"),
+    )
+
+
+def load(path: str) -> WpHttpSettings:
+    """Read wp-config.php. Raises UsageError when the file cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return parse(handle.read())
+    except OSError as exc:
+        raise UsageError(f"cannot read wp-config {path!r}: {exc.strerror}") from None
