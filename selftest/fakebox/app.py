@@ -1,0 +1,160 @@
+"""The WSGI application: routing, authentication, limits, error rendering, common headers.
+
+Every request goes through one path::
+
+    latency -> route (404 not_found / 405 method_not_allowed + Allow)
+            -> token endpoint, or: bearer token (401) -> account state -> scope (403)
+            -> rate limit (429 + lower-case retry-after) -> injected fault -> handler
+
+and every response leaves with `Date` (from the fake's clock), `BOX-REQUEST-ID` (not the body's
+request_id, as on Box) and `Strict-Transport-Security`. An exception nothing expected becomes a
+Box 500 internal_server_error and is kept in `state.errors`, so a test can assert there were
+none.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Request, Response
+
+from . import (
+    collaborations,
+    files,
+    folders,
+    oauth,
+    previews,
+    sessions,
+    sharing,
+    social,
+    trash,
+    uploads,
+    users,
+)
+from .auth import authenticate
+from .errors import HELP_URL, BoxApiError, OAuthFailure, Unauthorized
+from .http import Ctx, json_response
+from .record import record
+from .routing import Route, build_map
+from .state import State, random_request_id
+
+ROUTES: list[Route] = [
+    *users.ROUTES, *folders.ROUTES, *files.ROUTES, *trash.ROUTES, *uploads.ROUTES,
+    *sessions.ROUTES, *collaborations.ROUTES, *social.ROUTES, *sharing.ROUTES,
+    *previews.ROUTES,
+    Route("POST", "/oauth2/token", oauth.token_endpoint, scope="none", bearer=False,
+          prefixed=False),
+    Route("POST", "/oauth2/revoke", oauth.revoke_endpoint, scope="none", bearer=False,
+          prefixed=False),
+]
+HSTS = "max-age=31536000"
+
+
+def render_box_error(error: BoxApiError) -> Response:
+    """A ClientError body exactly as Box shapes it."""
+    return json_response({
+        "type": "error", "status": error.status, "code": error.code,
+        "context_info": error.context_info, "help_url": HELP_URL, "message": error.message,
+        "request_id": random_request_id()}, error.status, error.headers)
+
+
+def render_unauthorized() -> Response:
+    """401 with no body: only the Bearer challenge, as real Box answers an expired token."""
+    response = Response(b"", status=401, headers={"WWW-Authenticate": Unauthorized.CHALLENGE})
+    del response.headers["Content-Type"]
+    return response
+
+
+def _from_werkzeug(exc: HTTPException) -> BoxApiError:
+    """Werkzeug's own refusals (a body over max_content_length, a broken form) in Box's words."""
+    if exc.code == 413:
+        return BoxApiError("request_entity_too_large")
+    return BoxApiError("bad_request", exc.description or "Bad request")
+
+
+class FakeBoxApp:
+    """The fake Box API as a WSGI callable over a `State`."""
+
+    def __init__(self, state: State) -> None:
+        self.state = state
+        self.url_map, self.routes = build_map(ROUTES)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        route: Route | None = None
+        try:
+            route, response = self._dispatch(request)
+        except Exception as exc:  # the catch-all: never a traceback to the client
+            self.state.errors.append(exc)
+            response = render_box_error(BoxApiError("internal_server_error"))
+        response.headers["Date"] = self.state.clock.http_date()
+        response.headers["BOX-REQUEST-ID"] = "0" + secrets.token_hex(12)
+        response.headers["Strict-Transport-Security"] = HSTS
+        record(request.method, route.path if route else None, response.status_code,
+               response.content_type or "", response.get_data())
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> tuple[Route | None, Response]:
+        if self.state.config.latency_ms > 0:
+            time.sleep(self.state.config.latency_ms / 1000)
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+        except NotFound:
+            return None, render_box_error(BoxApiError("not_found"))
+        except MethodNotAllowed as exc:
+            allow = ", ".join(sorted(exc.valid_methods or []))
+            return None, render_box_error(BoxApiError("method_not_allowed",
+                                                      headers={"Allow": allow}))
+        route = self.routes[str(endpoint)]
+        return route, self._answer(route, request, args)
+
+    def _answer(self, route: Route, request: Request, args: Mapping[str, Any]) -> Response:
+        try:
+            if not route.bearer:
+                return route.handler(self.state, request)
+            return self._api_call(route, request, args)
+        except BoxApiError as exc:
+            return render_box_error(exc)
+        except Unauthorized:
+            return render_unauthorized()
+        except OAuthFailure as exc:
+            return oauth.oauth_response({"error": exc.error,
+                                         "error_description": exc.description},
+                                        exc.status, exc.headers)
+        except HTTPException as exc:
+            return render_box_error(_from_werkzeug(exc))
+
+    def _api_call(self, route: Route, request: Request, args: Mapping[str, Any]) -> Response:
+        user, token = authenticate(self.state, request, route.scope)
+        self._limit(user.id, route)
+        ctx = Ctx(request, self.state, user, token)
+        injection = self.state.take_injection(request.path)
+        if injection is None:
+            return route.handler(ctx, **args)
+        if injection.raise_exception:
+            raise RuntimeError(f"injected fault on {request.path}")
+        if injection.after_handler:
+            route.handler(ctx, **args)  # the write lands; the client still sees the failure
+        headers = {"Retry-After": str(injection.retry_after_s)} \
+            if injection.retry_after_s is not None else None
+        raise BoxApiError(injection.code, status=injection.status, headers=headers)
+
+    def _limit(self, user_id: str, route: Route) -> None:
+        """Per-user limits; Box sends `retry-after` in lower case, and so does the fake."""
+        cfg, limiter = self.state.config, self.state.limiter
+        assert limiter is not None
+        wait = limiter.hit(f"api:{user_id}", cfg.requests_per_window, cfg.rate_window_s)
+        if not wait and route.upload:
+            wait = limiter.hit(f"upload:{user_id}", cfg.uploads_per_window, cfg.rate_window_s)
+        if wait:
+            raise BoxApiError("rate_limit_exceeded", headers={"retry-after": str(wait)})
+
+
+def make_app(state: State | None = None) -> FakeBoxApp:
+    """A fake Box app over `state` (a fresh world when None)."""
+    return FakeBoxApp(state or State.create())
