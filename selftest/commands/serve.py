@@ -1,19 +1,104 @@
-"""`selftest serve` — not built yet (see the open issues)."""
+"""`selftest serve` — run one scenario's fault server (or the fake Box API) until interrupted.
+
+The FIRST line of stdout is the URL to point a client at (for HTTP(S) scenarios the exact URL the
+scenario's client uses); further lines are hints: the test CA, the proxy, a `curl` command line
+with the same options. Ctrl-C or SIGTERM stops the server and exits 0.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from typing import Any
 
+from selftest.errors import UsageError
 from selftest.status import ExitStatus
 
-HELP = "serve (not built yet)"
+HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until interrupted"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("scenario", metavar="SCENARIO",
+                        help="a scenario id (curl-52) or catalog id (curl:52), or `fakebox`")
+    parser.add_argument("--port", type=int, default=0,
+                        help="listen on this port of 127.0.0.1 (default: any free port)")
+    try:
+        from selftest.fakebox import serve as fakebox_serve
+    except ImportError:  # the fake Box API is optional for scenario serving
+        return
+    fakebox_serve.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("selftest serve: not built yet in this version", file=sys.stderr)
-    return ExitStatus.HARNESS
+    if args.scenario == "fakebox":
+        try:
+            from selftest.fakebox import serve as fakebox_serve
+        except ImportError:
+            raise UsageError("the fake Box API is not available in this version") from None
+        return int(fakebox_serve.run(args))
+    return _serve_scenario(args.scenario, args.port)
+
+
+def _serve_scenario(wanted: str, port: int) -> int:
+    from selftest import scenario as scenario_module
+    from selftest.commands.reproduce import select
+    from selftest.runner import Runner
+
+    chosen = select(scenario_module.load_all(), [wanted], None)
+    if len(chosen) > 1:
+        names = ", ".join(s.id for s in chosen)
+        raise UsageError(f"{wanted!r} has several scenarios ({names}): name one")
+    item = chosen[0]
+    with Runner() as runner:
+        entry = runner.entry(item)
+        if entry.reproduction == "impossible":
+            raise UsageError(f"{item.id}: nothing to serve: {entry.reason}")
+        if item.fault is None:
+            raise UsageError(f"{item.id}: nothing to serve: the client alone produces "
+                             f"{item.documents} (run `selftest reproduce {item.id} -v`)")
+        server = runner.server(item, **({"port": port} if port else {}))
+        for line in hint_lines(runner, item, server.urls):
+            print(line)
+        sys.stdout.flush()
+        _wait_for_signal()
+    return ExitStatus.OK
+
+
+def hint_lines(runner: Any, item: Any, urls: dict[str, str]) -> list[str]:
+    """The URL first, then what else a client needs, then a curl command line."""
+    from selftest.commands._curl_cli import curl_command
+    from selftest.scenario import fill
+
+    client = fill(dict(item.client), runner.placeholders(item), item.path)
+    url = str(client.get("url") or urls.get("url", ""))
+    lines = [url, f"# {item.id}: {item.title} (expect {_expected(item)})"]
+    for name in ("ca", "proxy"):
+        if name in urls:
+            lines.append(f"# {name}: {urls[name]}")
+    command, missing = curl_command(client)
+    lines.append(f"# {command}")
+    if item.step not in ("perform", "setopt"):
+        lines.append(f"# the client step {item.step!r} does more than curl's command line can")
+    if missing:
+        lines.append(f"# options curl has no flag for: {', '.join(missing)}")
+    lines.append("# serving until Ctrl-C")
+    return lines
+
+
+def _expected(item: Any) -> str:
+    codes = item.expect.curl_code if item.expect else ()
+    return "curl exit " + " or ".join(map(str, codes)) if codes else item.documents
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
