@@ -16,7 +16,7 @@ REDACTED = "[redacted]"
 SECRET_KEYS = frozenset({
     "authorization", "proxy-authorization", "cookie", "set-cookie",
     "access_token", "refresh_token", "client_secret", "assertion", "password",
-    "passphrase", "privatekey", "private_key", "code", "token", "upload_token",
+    "passphrase", "privatekey", "private_key", "upload_token",
 })
 
 _HEADER = re.compile(r"^(\s*[<>*]?\s*)(authorization|proxy-authorization|cookie|set-cookie)"
