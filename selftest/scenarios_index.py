@@ -40,6 +40,9 @@ def documents_index() -> dict[str, list[str]]:
 
 
 def scenario_for(entry_id: str) -> str | None:
-    """The first scenario that reproduces `entry_id`, if any."""
+    """The scenario that reproduces `entry_id`: the one named after it, else the first."""
     found = documents_index().get(entry_id)
-    return found[0] if found else None
+    if not found:
+        return None
+    plain = entry_id.replace(":", "-").replace("_", "-")
+    return plain if plain in found else found[0]
