@@ -56,6 +56,7 @@ class Http3ResetStream:
         coroutine = serve("127.0.0.1", 0, configuration=configuration,
                           create_protocol=_reset_protocol_class())
         self._server = asyncio.run_coroutine_threadsafe(coroutine, loop).result(LOOP_TIMEOUT_S)
+        # serve() has no public way to tell the port it bound; its UDP transport knows it.
         port = self._server._transport.get_extra_info("sockname")[1]
         self.urls.update(url=f"https://127.0.0.1:{port}", host="127.0.0.1", port=str(port),
                          hostport=f"127.0.0.1:{port}",
@@ -65,13 +66,19 @@ class Http3ResetStream:
         loop = self._loop
         if loop is not None and self._thread is not None:
             if self._server is not None:
-                loop.call_soon_threadsafe(self._server.close)
+                asyncio.run_coroutine_threadsafe(self._close_server(), loop).result(LOOP_TIMEOUT_S)
             loop.call_soon_threadsafe(loop.stop)
             self._thread.join(LOOP_TIMEOUT_S)
             if not self._thread.is_alive():
                 loop.close()
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
+
+    async def _close_server(self) -> None:
+        self._server.close()
+        # The UDP transport closes its socket in a callback the loop runs next: let it run.
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     def _configuration(self) -> Any:
         from aioquic.h3.connection import H3_ALPN

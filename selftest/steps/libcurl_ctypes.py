@@ -6,12 +6,13 @@ module calls `curl_easy_setopt` of the SAME libcurl that pycurl loaded (found in
 so never a second copy) on the CURL* inside a `pycurl.Curl`. The transfer itself is still
 pycurl's `perform()`: the code that comes back is libcurl's, from a real exchange.
 
-Finding the CURL*: pycurl's CurlObject is `PyObject_HEAD; PyObject *dict; PyObject *weakreflist;
-CURL *handle; ...` (7.44 and later; older releases lacked weakreflist). On a fresh handle the two
-PyObject pointers are NULL, so the handle is the first non-NULL pointer after the object header.
-It is then CHECKED: pycurl stores the Python object's address as the handle's CURLOPT_PRIVATE
-(`util_curl_init` in pycurl's easy.c), so `curl_easy_getinfo(CURLINFO_PRIVATE)` must give back
-`id(curl)`. Anything else raises LibcurlUnreachable and no option is set.
+Finding the CURL*: pycurl's CurlObject (src/pycurl.h, 7.45 and later) is `PyObject_HEAD;
+PyObject *dict; PyObject *weakreflist; CURL *handle; ...`, so the handle is the third pointer
+after the object header. It is then CHECKED before any option is set: pycurl stores the Python
+object's address as the handle's CURLOPT_PRIVATE (`util_curl_init` in pycurl's easy.c), so
+`curl_easy_getinfo(CURLINFO_PRIVATE)` must give back `id(curl)`. A NULL there (a closed handle,
+or an older layout whose third slot is a thread state, NULL outside perform) or any mismatch
+raises LibcurlUnreachable and nothing is set.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ CHUNK_BGN_FUNCTION = 20000 + 198
 STRING_OPTIONS = {"FTP_ACCOUNT": FTP_ACCOUNT, "ABSTRACT_UNIX_SOCKET": ABSTRACT_UNIX_SOCKET}
 #: CURLINFO_STRING + 21 (curl/curl.h): the pointer set with CURLOPT_PRIVATE.
 CURLINFO_PRIVATE = 0x100000 + 21
+#: `CURL *handle` is the third pointer after PyObject_HEAD (dict, weakreflist, handle).
+HANDLE_SLOT = 2
 #: What a CHUNK_BGN callback returns to make libcurl give up (curl/curl.h).
 CHUNK_BGN_FUNC_FAIL = 1
 
@@ -71,13 +74,13 @@ def _memory_map() -> list[str]:
 
 
 def easy_handle(curl: Any) -> int:
-    """The CURL* inside a fresh `pycurl.Curl`, checked against its CURLINFO_PRIVATE."""
-    header = object.__basicsize__
-    count = (type(curl).__basicsize__ - header) // ctypes.sizeof(ctypes.c_void_p)
-    words = (ctypes.c_void_p * count).from_address(id(curl) + header)
-    candidate = next((word for word in words[:4] if word), None)
-    if candidate is None:
-        raise LibcurlUnreachable("no easy handle in the pycurl.Curl object")
+    """The CURL* inside a `pycurl.Curl`, checked against its CURLINFO_PRIVATE."""
+    slots = ctypes.c_void_p * (HANDLE_SLOT + 1)
+    if type(curl).__basicsize__ < object.__basicsize__ + ctypes.sizeof(slots):
+        raise LibcurlUnreachable(f"{type(curl).__name__} is too small to be a pycurl.Curl")
+    candidate = slots.from_address(id(curl) + object.__basicsize__)[HANDLE_SLOT]
+    if not candidate:
+        raise LibcurlUnreachable("no easy handle where pycurl keeps it (closed, or a new layout)")
     private = ctypes.c_void_p()
     code = loaded_libcurl().curl_easy_getinfo(
         ctypes.c_void_p(candidate), ctypes.c_int(CURLINFO_PRIVATE), ctypes.byref(private))
