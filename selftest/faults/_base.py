@@ -35,6 +35,9 @@ class SocketServer:
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
+        #: Unexpected exceptions of connection handlers, kept (not raised on the server thread,
+        #: where nobody would see them) for whoever runs the server to look at.
+        self.errors: list[BaseException] = []
 
     def start(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -98,6 +101,8 @@ class SocketServer:
             self.handle(conn)
         except OSError:
             pass  # the client went away first: normal for a fault peer
+        except Exception as exc:  # a bug in a handler: keep it, never kill the process
+            self.errors.append(exc)
         finally:
             with self._lock:
                 self._connections.discard(conn)

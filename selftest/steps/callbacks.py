@@ -5,7 +5,7 @@ misbehaves the way a PHP script's can (PHP's CURLOPT_WRITEFUNCTION, CURLOPT_PROG
 CURLOPT_READFUNCTION, CURLFile): libcurl itself returns the code.
 
     write-refused             WRITEFUNCTION accepts 0 bytes of the body          -> 23
-    upload-file-vanishes      multipart file part deleted after setopt            -> 26
+    upload-file-vanishes      multipart (curl_mime) file deleted after setopt     -> 26
     progress-abort            XFERINFOFUNCTION returns non-zero                   -> 42
     send-after-reset          PREREQFUNCTION waits `wait_ms` so the server's RST
                               arrives before the request is sent                  -> 55
@@ -37,18 +37,26 @@ def write_refused(client: Mapping[str, Any]) -> Observation:
 
 @step("upload-file-vanishes")
 def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
-    """A multipart upload whose file is removed between setopt() and perform()."""
+    """A multipart upload (curl_mime, as PHP's CURLFile) whose file goes before perform()."""
     handle, path = tempfile.mkstemp(prefix="selftest-upload-")
     os.write(handle, b"backup bytes\n")
     os.close(handle)
+    mimes: list[Any] = []
 
     def configure(curl: Any) -> None:
-        curl.setopt(pycurl.HTTPPOST, [("file", (pycurl.FORM_FILE, path))])
-        os.unlink(path)  # gone before perform(): libcurl cannot open it when it sends
+        mime = pycurl.CurlMime(curl)
+        mimes.append(mime)
+        part = mime.addpart()
+        part.name("file")
+        part.filedata(path)
+        curl.setopt(pycurl.MIMEPOST, mime)
+        os.unlink(path)  # gone before perform(): libcurl cannot read it when it sends
 
     try:
         return perform(request_from(client), configure)
     finally:
+        for mime in mimes:
+            mime.close()
         if os.path.exists(path):
             os.unlink(path)
 
