@@ -91,6 +91,8 @@ class FakeBoxApp:
         except Exception as exc:  # the catch-all: never a traceback to the client
             self.state.errors.append(exc)
             response = render_box_error(BoxApiError("internal_server_error"))
+        finally:
+            request.close()  # uploaded parts spool to temporary files: release them now
         response.headers["Date"] = self.state.clock.http_date()
         response.headers["BOX-REQUEST-ID"] = "0" + secrets.token_hex(12)
         response.headers["Strict-Transport-Security"] = HSTS
