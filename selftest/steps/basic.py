@@ -34,6 +34,8 @@ def request_from(client: Mapping[str, Any], extra: Iterable[str] = ()) -> Reques
         raise ScenarioError("[client] needs a url")
     body = client.get("body")
     fields = {key: client[key] for key in _REQUEST_KEYS - {"body"} if key in client}
+    # Scenarios are hermetic: a proxy comes from the file, never from the environment.
+    fields.setdefault("proxy", "")
     for key in ("resolve", "connect_to"):
         if key in fields:
             fields[key] = tuple(fields[key])
