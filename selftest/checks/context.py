@@ -40,11 +40,14 @@ class Target:
     role: str
     #: Named on the command line (so a loopback or private answer is what the user asked for).
     explicit: bool = False
+    scheme: str = "https"
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"https://{host}:{self.port}/" if self.port != 443 else f"https://{host}/"
+        default = 443 if self.scheme == "https" else 80
+        port = f":{self.port}" if self.port != default else ""
+        return f"{self.scheme}://{host}{port}/"
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ class Options:
 def _target(url: str, role: str, explicit: bool) -> Target:
     parts = urlsplit(url if "://" in url else f"https://{url}")
     default_port = 80 if parts.scheme == "http" else 443
-    return Target(parts.hostname or "", parts.port or default_port, role, explicit)
+    return Target(parts.hostname or "", parts.port or default_port, role, explicit,
+                  "http" if parts.scheme == "http" else "https")
 
 
 def targets(options: Options) -> list[Target]:
