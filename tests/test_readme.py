@@ -26,3 +26,12 @@ def test_quick_start_has_exactly_two_commands() -> None:
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     """.ci/run contains the README's test command, character for character."""
     assert _quick_start_commands()[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_generated_tables_are_current() -> None:
+    """The README's catalog tables are what `python -m selftest.doctables` renders now."""
+    from selftest.doctables import BEGIN, END, render
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(BEGIN)[1].split(END)[0].strip()
+    assert block == render().strip(), "run: python -m selftest.doctables README.md"
