@@ -1,41 +1,18 @@
-"""Where the scenario files are, and which scenario documents which catalog entry.
-
-The files live at the top of the repository (`scenarios/`) so that a reviewer reads them without
-the package; a wheel carries a copy as `selftest/_scenarios` (pyproject's force-include).
-"""
+"""Which scenario documents which catalog entry (for `explain`, `catalog` and the README)."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def scenarios_dir() -> Path | None:
-    """The scenarios folder of this checkout or install; None when neither exists."""
-    for candidate in (_PACKAGE.parent / "scenarios", _PACKAGE / "_scenarios"):
-        if candidate.is_dir():
-            return candidate
-    return None
+from selftest.scenario import load_all
 
 
 @cache
 def documents_index() -> dict[str, list[str]]:
-    """Catalog id -> ids of the scenarios that document it, in file-name order."""
+    """Catalog id -> ids of the scenarios that document it, in natural id order."""
     index: dict[str, list[str]] = {}
-    folder = scenarios_dir()
-    if folder is None:
-        return index
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # `selftest reproduce` reports malformed files; an index just skips them
-        documents = data.get("documents")
-        if isinstance(documents, str):
-            index.setdefault(documents, []).append(path.stem)
+    for scenario in load_all():
+        index.setdefault(scenario.documents, []).append(scenario.id)
     return index
 
 
