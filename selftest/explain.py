@@ -25,8 +25,8 @@ from selftest.catalog import Catalog, Entry
 from selftest.classify import Diagnosis, classify
 from selftest.observe import (
     BoxError,
-    Observation,
     OAuthError,
+    Observation,
     Phase,
     parse_error_body,
     parse_www_authenticate,
@@ -139,7 +139,7 @@ def _from_status_line(text: str) -> Observation | None:
 
 def _from_curl_line(text: str) -> Observation | None:
     match = _CURL_LINE.search(text)
-    if not match or "curl" not in text.lower() and "errno" not in text.lower():
+    if not match or ("curl" not in text.lower() and "errno" not in text.lower()):
         return None
     code, message = int(match.group(1)), match.group(2).strip()
     return Observation(curl_code=code, curl_message=message, phase=_timeout_phase(message))
@@ -191,5 +191,5 @@ def _observation_for(entry: Entry) -> Observation | None:
     if entry.layer == "box":
         return Observation(box_error=BoxError(None, entry.code))
     if entry.layer == "oauth":
-        return Observation(oauth_error=OAuthError(entry.code, str(entry.extra.get("description", ""))))
+        return Observation(oauth_error=OAuthError(entry.code, ""))
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from selftest.classify import classify
 from selftest.observe import Observation, observe
 
@@ -11,7 +13,7 @@ CHALLENGE_401 = (b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="
 
 
 def _oauth(description: str, error: str = "invalid_grant") -> Observation:
-    body = ('{"error": "%s", "error_description": "%s"}' % (error, description)).encode()
+    body = json.dumps({"error": error, "error_description": description}).encode()
     return observe(curl_code=0, raw_headers=b"HTTP/1.1 400 Bad Request\r\n\r\n", body=body)
 
 

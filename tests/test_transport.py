@@ -72,7 +72,8 @@ def test_pinned_name_with_trusted_ca_verifies(tls_server: tuple[int, trustme.CA]
     """RESOLVE pins api.box.com to loopback; with the right CA the handshake verifies."""
     port, ca = tls_server
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
-    obs = perform(Request(f"https://api.box.com:{port}/nonexistent", cainfo=str(tmp_path / "ca.pem"),
+    obs = perform(Request(f"https://api.box.com:{port}/nonexistent",
+                          cainfo=str(tmp_path / "ca.pem"),
                           resolve=[f"api.box.com:{port}:127.0.0.1"], timeout_ms=5000))
     assert obs.curl_code == 0 and obs.http_status == 404
     assert obs.details["ca_source"] == "explicit"
