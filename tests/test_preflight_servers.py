@@ -116,6 +116,7 @@ class InterceptingProxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._stop = False
+        self._open: list[ssl.SSLSocket] = []
 
     def _handle(self, client: socket.socket) -> None:
         with contextlib.suppress(OSError, ssl.SSLError), client:
@@ -131,12 +132,14 @@ class InterceptingProxy:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ca.issue_cert(host.strip("[]"), "127.0.0.1").configure_cert(context)
             inner = context.wrap_socket(client, server_side=True)
+            self._open.append(inner)
             upstream_ctx = ssl.create_default_context()
             upstream_ctx.check_hostname = False
             upstream_ctx.verify_mode = ssl.CERT_NONE
             with socket.create_connection((host.strip("[]"), int(port)), timeout=5) as raw, \
                     upstream_ctx.wrap_socket(raw, server_hostname=host.strip("[]")) as upstream:
                 _relay(inner, upstream)
+            inner.close()
 
     def _serve(self) -> None:
         while not self._stop:
@@ -153,6 +156,8 @@ class InterceptingProxy:
     def __exit__(self, *exc: object) -> None:
         self._stop = True
         self.listener.close()
+        for inner in self._open:
+            inner.close()
 
 
 class ZoneResolver(BaseResolver):  # type: ignore[misc]

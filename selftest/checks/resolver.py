@@ -55,6 +55,9 @@ class SystemResolver:
     """getaddrinfo(), as libcurl calls it; run in a thread because it has no timeout of its own."""
 
     def resolve(self, host: str, timeout_s: float) -> Resolution:
+        if host.lower().rstrip(".").endswith(".onion"):
+            # RFC 7686: .onion names must not be looked up; libcurl refuses them the same way.
+            return Resolution(host, failure="nxdomain", message=".onion names are not resolved")
         started = time.monotonic()
         box: list[Resolution] = []
         worker = threading.Thread(target=lambda: box.append(self._lookup(host)), daemon=True)
