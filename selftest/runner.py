@@ -73,9 +73,12 @@ class Result:
 class Runner:
     """Runs scenarios in one process, sharing fault servers; use as a context manager."""
 
-    def __init__(self, catalog: Catalog | None = None, *, verbose: bool = False) -> None:
+    def __init__(self, catalog: Catalog | None = None, *, verbose: bool = False,
+                 port: int = 0) -> None:
         self.catalog = catalog if catalog is not None else catalog_module.load()
         self.verbose = verbose
+        #: Listen on this port instead of a free one (`selftest serve --port`; one server only).
+        self.port = port
         self._servers: dict[tuple[str, str], faults.FaultServer] = {}
 
     def __enter__(self) -> Runner:
@@ -141,10 +144,10 @@ class Runner:
             names.update(self.server(scenario).urls)
         return names
 
-    def server(self, scenario: Scenario, **overrides: Any) -> faults.FaultServer:
+    def server(self, scenario: Scenario) -> faults.FaultServer:
         """The running fault server for `scenario`, started on first use."""
         assert scenario.fault is not None
-        attributes = {**scenario.attributes, **overrides}
+        attributes = {**scenario.attributes, **({"port": self.port} if self.port else {})}
         key = (scenario.fault, repr(sorted(attributes.items())))
         if key not in self._servers:
             server = faults.create(scenario.fault, **attributes)

@@ -51,14 +51,14 @@ def _serve_scenario(wanted: str, port: int) -> int:
         names = ", ".join(s.id for s in chosen)
         raise UsageError(f"{wanted!r} has several scenarios ({names}): name one")
     item = chosen[0]
-    with Runner() as runner:
+    with Runner(port=port) as runner:
         entry = runner.entry(item)
         if entry.reproduction == "impossible":
             raise UsageError(f"{item.id}: nothing to serve: {entry.reason}")
         if item.fault is None:
             raise UsageError(f"{item.id}: nothing to serve: the client alone produces "
                              f"{item.documents} (run `selftest reproduce {item.id} -v`)")
-        server = runner.server(item, **({"port": port} if port else {}))
+        server = runner.server(item)
         for line in hint_lines(runner, item, server.urls):
             print(line)
         sys.stdout.flush()

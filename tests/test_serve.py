@@ -1,0 +1,89 @@
+"""`selftest serve`: the URL comes first, the hints work, the curl CLI sees the same code."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from selftest.cli import main
+
+CURL = shutil.which("curl")
+needs_curl = pytest.mark.skipif(CURL is None, reason="the curl command line tool is not installed")
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[list[str]]:
+    """Run `selftest serve ARGS` in a subprocess; yield its hint lines; stop it with SIGTERM."""
+    process = subprocess.Popen([sys.executable, "-m", "selftest", "serve", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        while not lines or lines[-1] != "# serving until Ctrl-C":
+            line = process.stdout.readline()
+            assert line, f"serve ended early: {process.communicate()[1]}"
+            lines.append(line.rstrip("\n"))
+        yield lines
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def run_hinted_curl(lines: list[str]) -> int:
+    """Run the `curl` command line the serve hints give, return its exit code."""
+    (command,) = [line[2:] for line in lines if line.startswith("# curl ")]
+    return subprocess.run(shlex.split(command), capture_output=True, timeout=30,
+                          check=False).returncode
+
+
+@needs_curl
+def test_curl_cli_gets_empty_reply_exit_code() -> None:
+    """The curl CLI pointed at `serve curl-52` exits 52, as the scenario expects."""
+    with serving("curl-52") as lines:
+        assert lines[0].startswith("http://127.0.0.1:") and lines[0].endswith("/")
+        assert run_hinted_curl(lines) == 52
+
+
+@needs_curl
+def test_curl_cli_gets_tls_verification_exit_code() -> None:
+    """The curl CLI, given the served test CA, fails verification of curl-60's server with 60."""
+    with serving("curl-60") as lines:
+        assert lines[0].startswith("https://127.0.0.1:")
+        assert any(line.startswith("# ca: ") for line in lines)
+        assert run_hinted_curl(lines) == 60
+
+
+def test_port_option_binds_that_port() -> None:
+    """--port N serves on 127.0.0.1:N."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with serving("curl-52", "--port", str(port)) as lines:
+        assert lines[0] == f"http://127.0.0.1:{port}/"
+
+
+def test_nothing_to_serve_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A scenario with no server (client-only or impossible) exits 2 and says why."""
+    assert main(["serve", "curl-6"]) == 2
+    assert "nothing to serve" in capsys.readouterr().err
+    assert main(["serve", "curl-20"]) == 2
+
+
+def test_ambiguous_catalog_id_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A catalog id with several scenarios asks for one of them."""
+    assert main(["serve", "curl:60"]) == 2
+    assert "curl-60-expired" in capsys.readouterr().err
