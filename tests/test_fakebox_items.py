@@ -213,7 +213,7 @@ def test_stale_if_match_is_precondition_failed(api: ApiClient) -> None:
 
 
 def test_stale_if_match_on_synced_sync_state_change(api: ApiClient) -> None:
-    """Changing a synced folder's sync_state with a stale If-Match: sync_state_precondition_failed."""
+    """A stale If-Match on a synced folder's sync_state change: sync_state_precondition_failed."""
     folder = api.folder("s")
     api.put(f"/2.0/folders/{folder}", json={"sync_state": "synced"})
     response = api.put(f"/2.0/folders/{folder}", json={"sync_state": "not_synced"},
@@ -222,7 +222,7 @@ def test_stale_if_match_on_synced_sync_state_change(api: ApiClient) -> None:
 
 
 def test_viewer_cannot_write(api: ApiClient) -> None:
-    """A viewer collaborator writing into the folder gets 403 access_denied_insufficient_permissions."""
+    """A viewer writing into the folder gets 403 access_denied_insufficient_permissions."""
     folder = api.folder("team")
     _, viewer_token = _other(api)
     _collaborate(api, folder, "other@example.com", "viewer")

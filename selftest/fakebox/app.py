@@ -87,7 +87,8 @@ class FakeBoxApp:
         request = Request(environ)
         route: Route | None = None
         try:
-            route, response = self._dispatch(request)
+            route = self._route(request)
+            response = self._dispatch(request)
         except Exception as exc:  # the catch-all: never a traceback to the client
             self.state.errors.append(exc)
             response = render_box_error(BoxApiError("internal_server_error"))
@@ -100,20 +101,26 @@ class FakeBoxApp:
                response.content_type or "", response.get_data())
         return response(environ, start_response)
 
-    def _dispatch(self, request: Request) -> tuple[Route | None, Response]:
+    def _route(self, request: Request) -> Route | None:
+        """The route a request names, None when none (for the response record only)."""
+        try:
+            endpoint, _ = self.url_map.bind_to_environ(request.environ).match()
+        except HTTPException:
+            return None
+        return self.routes[str(endpoint)]
+
+    def _dispatch(self, request: Request) -> Response:
         if self.state.config.latency_ms > 0:
             time.sleep(self.state.config.latency_ms / 1000)
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()
         except NotFound:
-            return None, render_box_error(BoxApiError("not_found"))
+            return render_box_error(BoxApiError("not_found"))
         except MethodNotAllowed as exc:
             allow = ", ".join(sorted(exc.valid_methods or []))
-            return None, render_box_error(BoxApiError("method_not_allowed",
-                                                      headers={"Allow": allow}))
-        route = self.routes[str(endpoint)]
-        return route, self._answer(route, request, args)
+            return render_box_error(BoxApiError("method_not_allowed", headers={"Allow": allow}))
+        return self._answer(self.routes[str(endpoint)], request, args)
 
     def _answer(self, route: Route, request: Request, args: Mapping[str, Any]) -> Response:
         try:

@@ -30,7 +30,15 @@ CERT_NAMES = ("127.0.0.1", "localhost", "::1", "api.box.com", "upload.box.com")
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No per-request log lines on stderr (tests and `serve` output stay readable)."""
+    """No per-request log lines on stderr, and no second Date header.
+
+    http.server's send_response adds its own `Date` from the real clock; the app already sent
+    one from the fake's clock, and a clock-skew check must see only that one.
+    """
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.send_response_only(code, message)
+        self.send_header("Server", self.version_string())
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -102,7 +110,9 @@ def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None
         context, ca = _tls_context(directory) if tls else (None, None)
         server = make_server("127.0.0.1", port, FakeBoxApp(state), threaded=True,
                              request_handler=_QuietHandler, ssl_context=context)
-        thread = threading.Thread(target=server.serve_forever, name="fakebox", daemon=True)
+        # A short poll interval keeps shutdown quick (the default waits up to 0.5 s).
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                  name="fakebox", daemon=True)
         thread.start()
         try:
             url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"

@@ -53,7 +53,7 @@ def _task_view(state: State, task: Task) -> dict[str, Any]:
     return {"type": "task", "id": task.id, "item": item_mini(state.items[task.item_id]),
             "action": task.action, "message": task.message, "is_completed": False,
             "created_by": user_mini(state, task.created_by), "created_at": iso(task.created_at),
-            "due_at": None, "completion_rule": "all_assignees",
+            "completion_rule": "all_assignees",
             "task_assignment_collection": {"total_count": len(task.assignment_ids),
                                            "entries": []}}
 

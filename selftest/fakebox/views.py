@@ -77,7 +77,7 @@ def shared_link(item: Item) -> dict[str, Any] | None:
 
 def _common(state: State, item: Item) -> dict[str, Any]:
     parent = state.items.get(item.parent_id or "")
-    return {
+    doc = {
         **item_mini(item),
         "description": item.description, "size": item.size,
         "path_collection": path_collection(state, item),
@@ -88,11 +88,13 @@ def _common(state: State, item: Item) -> dict[str, Any]:
         "created_by": user_mini(state, item.owner_id),
         "modified_by": user_mini(state, item.owner_id),
         "owned_by": user_mini(state, item.owner_id),
-        "shared_link": shared_link(item),
         "parent": item_mini(parent) if parent else None,
         "item_status": "trashed" if item.trashed_at is not None else "active",
         "has_collaborations": is_collaborated(state, item),
     }
+    if item.shared_link is not None:  # Box's schema has no null shared_link: leave it out
+        doc["shared_link"] = shared_link(item)
+    return doc
 
 
 def folder_full(state: State, item: Item, entries: list[Item] | None = None) -> dict[str, Any]:
@@ -111,7 +113,7 @@ def file_full(state: State, item: Item) -> dict[str, Any]:
         1 for c in state.comments if c.item_id == item.id), "is_package": False})
     doc["lock"] = None if item.lock is None else {
         "type": "lock", "id": item.lock.id, "created_by": user_mini(state, item.lock.by_user_id),
-        "created_at": iso(item.lock.created_at), "expired_at": None,
+        "created_at": iso(item.lock.created_at),
         "is_download_prevented": item.lock.is_download_prevented}
     return doc
 
