@@ -19,13 +19,15 @@ from selftest.errors import ScenarioError
 from selftest.faults import register
 from selftest.faults._base import SocketServer, hold, read_head, reset
 
-Then = Literal["close", "reset", "hold"]
+Then = Literal["close", "half-close", "reset", "hold"]
 Read = Literal["head", "once", "nothing"]
 
 
 @register("raw-reply")
 class RawReply(SocketServer):
-    """Answer every request with the bytes of `reply`, then `then`: close, reset or hold.
+    """Answer every request with the bytes of `reply`, then `then`: close, reset or hold; or
+    half-close: send FIN but keep reading until the client closes, so that what the client still
+    writes is not answered with a reset.
 
     `read` is what it reads first: the request "head" (up to the blank line), whatever arrives
     "once" (one recv: a TLS ClientHello has no blank line), or "nothing".
@@ -34,8 +36,9 @@ class RawReply(SocketServer):
     def __init__(self, *, reply: str, then: Then = "close", read: Read = "head",
                  delay_ms: int = 0, port: int = 0) -> None:
         super().__init__(port=port)
-        if then not in ("close", "reset", "hold"):
-            raise ScenarioError(f"raw-reply: then must be close, reset or hold, not {then!r}")
+        if then not in ("close", "half-close", "reset", "hold"):
+            raise ScenarioError("raw-reply: then must be close, half-close, reset or hold, "
+                                f"not {then!r}")
         if read not in ("head", "once", "nothing"):
             raise ScenarioError(f"raw-reply: read must be head, once or nothing, not {read!r}")
         self.reply = reply.encode("latin-1")
@@ -54,6 +57,9 @@ class RawReply(SocketServer):
             time.sleep(0.05)  # let the reply reach the client before the RST
             reset(conn)
         elif self.then == "hold":
+            hold(self, conn)
+        elif self.then == "half-close":
+            conn.shutdown(socket.SHUT_WR)
             hold(self, conn)
 
 
