@@ -1,6 +1,7 @@
 """HTTP-level faults written as raw bytes, so that they can be as wrong as a real peer can be.
 
-    raw-reply         read the request head, write `reply` exactly, then close / reset / hold.
+    raw-reply         read the request head, write `reply` exactly, then close / half-close /
+                      reset / hold.
                       The reply is scenario DATA (TOML escapes: "\\r\\n"), so one fault covers a
                       missing status line, a bad Content-Length, a bad chunk size, a bad gzip
                       body, a short body, 200 instead of 206, redirects and error statuses.
