@@ -1,0 +1,126 @@
+"""The stateful fake Box API as a fault server, so scenarios reproduce Box's codes by behaviour.
+
+    fakebox   `selftest.fakebox.running(...)` with the scenario's attributes: quota
+              (`space_amount`, `space_used`, `max_upload_size`), account flags
+              (`password_reset_required`, `terms_of_service_required`,
+              `email_confirmation_required`, `location_blocked`), `clock_offset_s`, `latency_ms`,
+              `tls`, and any `selftest.fakebox.Config` field (`requests_per_window`,
+              `token_requests_per_window`, `part_size`, `min_session_file_size`,
+              `max_direct_upload_bytes`, `create_processing_ms`, `folder_op_s`, ...).
+
+Placeholders it gives: `{url}` (API base, no /2.0), `{upload_url}` (upload base), `{token_url}`,
+`{ca}` (with tls), and the credentials a scenario plays with:
+
+    {token}            the main user's token, valid a year (scenarios travel days in time)
+    {short_token}      the main user's token with Box's real 60-minute lifetime
+    {readonly_token}   the main user's token with only the root_readonly scope
+    {other_token}      a second user's token; {other_user_id}, {other_login}
+    {refresh_token}    a single-use refresh token of {client_id} / {client_secret}
+    {enterprise_id}    the default app's enterprise
+    {box_config}       a JWT app's config file, as Box's developer console hands it out
+    {unapproved_client_id} / {unapproved_client_secret}   an app the enterprise admin has not
+                       authorised
+
+Servers are shared by every scenario with the same attributes, so scenarios name what they
+create uniquely (the box-sequence step's `{$unique}`). `running_fake(url)` gives a client step
+the in-process fake behind a URL, for what no HTTP call can do: move its clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from selftest.faults import register
+
+#: User attributes a scenario may set; every other attribute goes to running() / Config.
+ACCOUNT_FLAGS = ("password_reset_required", "terms_of_service_required",
+                 "email_confirmation_required", "location_blocked")
+#: Long enough that moving the fake's clock by days never expires {token}.
+LONG_TOKEN_TTL_S = 365 * 86400
+READ_ONLY = frozenset({"root_readonly"})
+
+_RUNNING: dict[str, Any] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def running_fake(url: str) -> Any:
+    """The `RunningBox` serving `url` (its base or any URL under it), or None."""
+    with _RUNNING_LOCK:
+        for base, box in _RUNNING.items():
+            if url == base or url.startswith(base + "/"):
+                return box
+    return None
+
+
+@register("fakebox")
+class FakeBoxFault:
+    """A fresh fake Box per attribute set; its credentials and URLs as placeholders."""
+
+    def __init__(self, **attributes: Any) -> None:
+        self.flags = {k: bool(attributes.pop(k)) for k in ACCOUNT_FLAGS if k in attributes}
+        self.attributes = attributes
+        self.urls: dict[str, str] = {}
+        self._stack = contextlib.ExitStack()
+        self._folder: Path | None = None
+
+    def start(self) -> None:
+        from selftest.fakebox import running  # imported late: werkzeug and trustme are heavy
+
+        try:
+            box = self._stack.enter_context(running(**self.attributes))
+        except TypeError as exc:  # an attribute neither running() nor Config knows
+            self._stack.close()
+            raise OSError(f"fakebox: {exc}") from None
+        for flag, value in self.flags.items():
+            setattr(box.state.main_user, flag, value)
+        self._folder = Path(tempfile.mkdtemp(prefix="fakebox-fault-"))
+        self.urls = {**_addresses(box), **_credentials(box, self._folder)}
+        with _RUNNING_LOCK:
+            _RUNNING[box.url] = box
+
+    def stop(self) -> None:
+        with _RUNNING_LOCK:
+            _RUNNING.pop(self.urls.get("url", ""), None)
+        self._stack.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _addresses(box: Any) -> dict[str, str]:
+    hostport = box.url.split("://", 1)[1]
+    host, _, port = hostport.rpartition(":")
+    urls = {"url": box.url, "upload_url": box.upload_url, "token_url": box.token_url,
+            "host": host, "port": port, "hostport": hostport}
+    if box.ca:
+        urls["ca"] = box.ca
+    return urls
+
+
+def _credentials(box: Any, folder: Path) -> dict[str, str]:
+    state = box.state
+    user_id = state.main_user.id
+    other = state.add_user("colleague@example.com", "A Colleague")
+    jwt_app = box.create_jwt_app()
+    unapproved = box.create_jwt_app(approved=False)
+    config = folder / "box_config.json"
+    config.write_text(json.dumps(jwt_app.config()), encoding="utf-8")
+    return {
+        "token": state.tokens.issue_access(user_id, ttl_s=LONG_TOKEN_TTL_S),
+        "short_token": box.token,
+        "readonly_token": state.tokens.issue_access(user_id, scopes=READ_ONLY,
+                                                    ttl_s=LONG_TOKEN_TTL_S),
+        "other_token": state.tokens.issue_access(other.id, ttl_s=LONG_TOKEN_TTL_S),
+        "other_user_id": other.id, "other_login": other.login,
+        "refresh_token": box.refresh_token,
+        "client_id": box.client_id, "client_secret": box.client_secret,
+        "enterprise_id": state.default_app.enterprise_id,
+        "box_config": str(config),
+        "unapproved_client_id": unapproved.client_id,
+        "unapproved_client_secret": unapproved.client_secret,
+    }
