@@ -88,10 +88,15 @@ def run(ctx: Context, only: Sequence[str] = (),
                 futures[name] = pool.submit(_after_dns, name, ctx, futures.get("dns"))
         if on_done is not None:
             for future in futures.values():
-                future.add_done_callback(lambda f: f.exception() or on_done(f.result()))
+                future.add_done_callback(lambda f: _report(f, on_done))
         return [_collect(name, futures[name], ctx) for name in selected]
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _report(future: Future[CheckResult], on_done: Callable[[CheckResult], None]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        on_done(future.result())
 
 
 def _collect(name: str, future: Future[CheckResult], ctx: Context) -> CheckResult:

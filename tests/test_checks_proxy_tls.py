@@ -144,7 +144,7 @@ def test_tls_unknown_ca_fails_as_curl_60(https_box: tuple[MiniBox, str]) -> None
 
 def test_stale_wordpress_bundle_is_named(https_box: tuple[MiniBox, str], tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the public store verifies and WordPress's bundle does not, the WordPress one is stale."""
+    """When the public store verifies and WordPress's bundle does not, WordPress's is stale."""
     box, ca_file = https_box
     monkeypatch.setattr(tls.certifi, "where", lambda: ca_file)  # the test CA plays "public"
     bundle = tmp_path / "wp" / "wp-includes" / "certificates"

@@ -38,7 +38,8 @@ def test_lower_case_wins_and_all_proxy_is_a_fallback() -> None:
 
 def test_no_proxy_turns_off_the_proxy() -> None:
     """NO_PROXY switches the proxy off, and says which entry did it."""
-    choice = proxyenv.proxy_for("api.box.com", env={"https_proxy": "p:8080", "NO_PROXY": ".box.com"})
+    env = {"https_proxy": "p:8080", "NO_PROXY": ".box.com"}
+    choice = proxyenv.proxy_for("api.box.com", env=env)
     assert choice.url == "" and choice.bypassed_by == "NO_PROXY=.box.com"
 
 

@@ -27,7 +27,7 @@ class SimulatedServer:
         self.requests += 1
         started = self.now
         lo = started + 0.0001
-        stamp = lo + random.uniform(0, self.rtt_s)  # anywhere inside the round trip
+        stamp = lo + random.uniform(0, self.rtt_s)  # noqa: S311 (anywhere in the round trip)
         hi = lo + self.rtt_s
         self.now = hi + 0.0001
         return Sample(started, lo, hi, math.floor(stamp - self.skew_s))

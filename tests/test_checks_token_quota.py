@@ -56,7 +56,6 @@ class FakeApi:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         header = jwt.get_unverified_header(form["assertion"])
         claims = jwt.decode(form["assertion"], self.public_key, algorithms=["RS256"],
-                            audience=form["aud_expected"] if "aud_expected" in form else None,
                             options={"verify_aud": False})
         self.grants.append({"form": form, "header": header, "claims": claims})
         return 200, {}, json.dumps({"access_token": self.issued, "expires_in": 3600}).encode()

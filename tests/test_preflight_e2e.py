@@ -15,10 +15,10 @@ import pytest
 from test_preflight_servers import InterceptingProxy
 
 from selftest.cli import main
-from selftest.faults import start_fault
 from selftest.fakebox.model import Item
 from selftest.fakebox.server import RunningBox, running
 from selftest.fakebox.tree import add_item
+from selftest.faults import start_fault
 
 GB = 1024**3
 
@@ -158,7 +158,8 @@ def test_box_names_pinned_to_the_fake(box: RunningBox, capsys: pytest.CaptureFix
     status, checks = preflight(
         box, capsys, "--api-base", f"https://api.box.com:{port}",
         "--upload-base", f"https://upload.box.com:{port}/api",
-        "--resolve", f"api.box.com:{port}:127.0.0.1", "--resolve", f"upload.box.com:{port}:127.0.0.1",
+        "--resolve", f"api.box.com:{port}:127.0.0.1",
+        "--resolve", f"upload.box.com:{port}:127.0.0.1",
         "--only", "dns", "--only", "tls", "--only", "token")
     assert status == 0, checks
     assert checks["tls"]["evidence"]["hosts"][0]["hostname_match"] is True

@@ -1,4 +1,4 @@
-"""Benchmark `selftest preflight` against the fake Box (not collected by pytest; run by tox -e bench).
+"""Benchmark `selftest preflight` against the fake Box (run by `tox -e bench`, not by pytest).
 
 Two figures, each against its target:
 
@@ -57,7 +57,7 @@ def concurrency(runs: int, only: tuple[str, ...] = ()) -> list[tuple[float, floa
 def clock_precision(runs: int) -> list[tuple[float, float, int]]:
     """(|error| s, reported error_s, requests) per run against a fractional clock offset."""
     out = []
-    rng = random.Random(20240601)
+    rng = random.Random(20240601)  # noqa: S311 (offsets for a benchmark, not secrets)
     for _ in range(runs):
         offset = rng.uniform(-3, 3)
         with running(tls=True, clock_offset_s=offset) as box:
