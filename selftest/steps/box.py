@@ -117,7 +117,7 @@ def _send(seq: Sequence, fake: Any, raw: Mapping[str, Any]) -> Observation:
         if fake is None:
             raise ScenarioError("advance_clock_s needs base = \"{url}\" of a fakebox fault")
         fake.state.clock.advance(float(raw["advance_clock_s"]))
-    if "$fresh_refresh_token" in json.dumps(raw):
+    if "$fresh_refresh_token" in json.dumps(raw) and "fresh_refresh_token" not in seq.variables:
         if fake is None:
             raise ScenarioError("{$fresh_refresh_token} needs base = \"{url}\" of a fakebox")
         state = fake.state
