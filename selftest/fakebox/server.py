@@ -46,6 +46,9 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def log_error(self, format: str, *args: Any) -> None:
+        pass  # werkzeug logs http.server's own refusals (414, 431) here; the client sees them
+
 
 @dataclass
 class RunningBox:
