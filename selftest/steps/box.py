@@ -25,6 +25,7 @@ Request keys:
     concurrent = N        send N copies at once; the one observed is the first that failed
     save                  {name = "dotted.path"} from the JSON answer, e.g. "entries.0.id"
     expect_status         accepted statuses of a request that is not observed
+    query_padding_bytes   append a `padding` query parameter that long (an over-long URL)
     observe = true        observe this one instead of the last
 
 Variables are written `{$name}` (the runner fills `{name}` placeholders before the step sees
@@ -56,7 +57,7 @@ _CLIENT_KEYS = {"step", "verbose", "base", "token", "box_config", "timeout_ms", 
                 "options"}
 _REQUEST_KEYS = {"method", "path", "headers", "json", "form", "body", "body_size", "body_byte",
                  "multipart", "digest", "jwt", "token", "advance_clock_s", "concurrent", "save",
-                 "expect_status", "observe"}
+                 "expect_status", "observe", "query_padding_bytes"}
 _VARIABLE = re.compile(r"\{\$([A-Za-z_][A-Za-z0-9_]*)\}")
 _BOUNDARY = "selftest-box-sequence-boundary"
 DEFAULT_TIMEOUT_MS = 5000
@@ -159,6 +160,9 @@ def _build(seq: Sequence, raw: Mapping[str, Any]) -> Request:
     client = seq.client
     path = str(raw.get("path", ""))
     url = path if path.startswith(("http://", "https://")) else str(client.get("base", "")) + path
+    padding = int(raw.get("query_padding_bytes", 0))
+    if padding:  # an over-long URL without writing 64 KiB into the scenario file
+        url += ("&" if "?" in url else "?") + "padding=" + "a" * padding
     headers: dict[str, str] = {}
     token = raw.get("token", client.get("token", ""))
     if token and "/oauth2/" not in url:
