@@ -12,13 +12,12 @@ Modules in this package register their faults when imported; `load_all()` import
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
 from selftest.errors import ScenarioError
+from selftest.registry import Registry
 
 
 class FaultServer(Protocol):
@@ -34,37 +33,17 @@ class FaultServer(Protocol):
 
 FaultFactory = Callable[..., FaultServer]
 
-REGISTRY: dict[str, FaultFactory] = {}
-
-
-def register(name: str) -> Callable[[FaultFactory], FaultFactory]:
-    """Class decorator: make a fault server available under `name`."""
-
-    def decorate(factory: FaultFactory) -> FaultFactory:
-        if name in REGISTRY:
-            raise ScenarioError(f"fault {name!r} registered twice")
-        REGISTRY[name] = factory
-        return factory
-
-    return decorate
-
-
-def load_all() -> dict[str, FaultFactory]:
-    """Import every module of this package so that all faults are registered."""
-    for module in pkgutil.iter_modules(__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
-    return REGISTRY
+_FAULTS: Registry[FaultFactory] = Registry("fault", __name__, __path__)
+REGISTRY = _FAULTS.items
+#: Class decorator: make a fault server available under a name.
+register = _FAULTS.add
+#: Import every module of this package so that all faults are registered.
+load_all = _FAULTS.load_all
 
 
 def create(name: str, **attributes: Any) -> FaultServer:
     """Build (not start) the fault server `name`. Raises ScenarioError for an unknown name."""
-    load_all()
-    try:
-        factory = REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(REGISTRY))
-        raise ScenarioError(f"unknown fault {name!r}; known faults: {known}") from None
+    factory = _FAULTS.get(name)
     try:
         return factory(**attributes)
     except TypeError as exc:

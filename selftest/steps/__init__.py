@@ -12,44 +12,19 @@ Modules in this package register their steps when imported; `load_all()` imports
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from selftest.errors import ScenarioError
 from selftest.observe import Observation
+from selftest.registry import Registry
 
 Step = Callable[[Mapping[str, Any]], Observation]
 
-REGISTRY: dict[str, Step] = {}
-
-
-def step(name: str) -> Callable[[Step], Step]:
-    """Decorator: make a client step available under `name`."""
-
-    def decorate(function: Step) -> Step:
-        if name in REGISTRY:
-            raise ScenarioError(f"client step {name!r} registered twice")
-        REGISTRY[name] = function
-        return function
-
-    return decorate
-
-
-def load_all() -> dict[str, Step]:
-    """Import every module of this package so that all steps are registered."""
-    for module in pkgutil.iter_modules(__path__):
-        if not module.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{module.name}")
-    return REGISTRY
-
-
-def get(name: str) -> Step:
-    """The step `name`. Raises ScenarioError for an unknown name."""
-    load_all()
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(REGISTRY))
-        raise ScenarioError(f"unknown client step {name!r}; known steps: {known}") from None
+_STEPS: Registry[Step] = Registry("client step", __name__, __path__)
+REGISTRY = _STEPS.items
+#: Decorator: make a client step available under a name.
+step = _STEPS.add
+#: Import every module of this package so that all steps are registered.
+load_all = _STEPS.load_all
+#: The step of that name; raises ScenarioError for an unknown name.
+get = _STEPS.get
