@@ -8,13 +8,12 @@ with the same options. Ctrl-C or SIGTERM stops the server and exits 0.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from typing import Any
 
 from selftest.errors import UsageError
 from selftest.status import ExitStatus
+from selftest.waiting import wait_until_stopped
 
 HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until interrupted"
 
@@ -62,7 +61,7 @@ def _serve_scenario(wanted: str, port: int) -> int:
         for line in hint_lines(runner, item, server.urls):
             print(line)
         sys.stdout.flush()
-        _wait_for_signal()
+        wait_until_stopped()
     return ExitStatus.OK
 
 
@@ -90,15 +89,3 @@ def hint_lines(runner: Any, item: Any, urls: dict[str, str]) -> list[str]:
 def _expected(item: Any) -> str:
     codes = item.expect.curl_code if item.expect else ()
     return "curl exit " + " or ".join(map(str, codes)) if codes else item.documents
-
-
-def _wait_for_signal() -> None:
-    stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)

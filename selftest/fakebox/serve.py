@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TextIO
+
+from selftest.waiting import wait_until_stopped
 
 from .server import running
 
@@ -35,29 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, *, stop: threading.Event | None = None,
         out: TextIO | None = None) -> int:
     """Serve until KeyboardInterrupt, SIGTERM or `stop` is set; exit status 0."""
-    stop = stop or threading.Event()
     out = out or sys.stdout
-    restore = _on_sigterm(stop)
-    try:
-        with running(tls=args.tls, clock_offset_s=args.clock_offset, token=args.token,
-                     space_amount=args.space_amount, space_used=args.space_used,
-                     max_upload_size=args.max_upload_size, latency_ms=args.latency_ms,
-                     port=getattr(args, "port", None) or 0) as box:
-            print(json.dumps({"url": box.url, "upload_url": box.upload_url, "ca": box.ca,
-                              "token": box.token}), file=out, flush=True)
-            try:
-                while not stop.wait(0.2):
-                    pass
-            except KeyboardInterrupt:
-                pass
-    finally:
-        restore()
+    with running(tls=args.tls, clock_offset_s=args.clock_offset, token=args.token,
+                 space_amount=args.space_amount, space_used=args.space_used,
+                 max_upload_size=args.max_upload_size, latency_ms=args.latency_ms,
+                 port=getattr(args, "port", None) or 0) as box:
+        print(json.dumps({"url": box.url, "upload_url": box.upload_url, "ca": box.ca,
+                          "token": box.token}), file=out, flush=True)
+        wait_until_stopped(stop)
     return 0
-
-
-def _on_sigterm(stop: threading.Event) -> Any:
-    """Let SIGTERM set `stop` (main thread only); returns the undo."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    return lambda: signal.signal(signal.SIGTERM, previous)
