@@ -1,6 +1,6 @@
 """Observation -> Diagnosis: the chain of catalog entries, outermost first.
 
-    transport (curl:N)  ->  http (http:NNN)  ->  box:CODE / oauth:ERROR[:VARIANT]  ->  plugin:MESSAGE
+    transport (curl:N) -> http (http:NNN) -> box:CODE / oauth:ERROR[:VARIANT] -> plugin:MESSAGE
 
 Each link is found by a table keyed on codes. libcurl's message text is used only to refine a code
 already chosen (60: expired vs unknown issuer vs self-signed; 28: by the phase reached), because

@@ -2,8 +2,8 @@
 
 Each subcommand lives in `selftest/commands/NAME.py` with `HELP`, `configure(parser)` and
 `run(args) -> int`. Command modules import their heavy machinery inside `run()`, so that
-`selftest explain` never pays for the fault servers. Every SelftestError becomes one line on stderr and an exit status, never a
-traceback (httpie's `core.py` is the model).
+`selftest explain` never pays for the fault servers. Every SelftestError becomes one line on
+stderr and an exit status, never a traceback (httpie's `core.py` is the model).
 """
 
 from __future__ import annotations
