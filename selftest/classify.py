@@ -34,12 +34,18 @@ CURL_MESSAGE_DETAILS: tuple[tuple[int, str, str], ...] = (
      "the certificate was issued for another host name"),
     (60, "does not match target host name", "the certificate was issued for another host name"),
     (35, "wrong version number", "the other end does not speak TLS (plain HTTP on an HTTPS port?)"),
+    (35, "ssl_error_syscall",
+     "the connection was cut during the TLS handshake: often a firewall or proxy that blocks "
+     "or inspects TLS to Box"),
     (35, "unsupported protocol", "no TLS version in common (Box needs TLS 1.2 or later)"),
     (35, "protocol version", "no TLS version in common (Box needs TLS 1.2 or later)"),
     (56, "connection reset", "the connection was reset by the peer"),
     (56, "CONNECT tunnel failed", "the proxy refused the CONNECT tunnel"),
     (7, "CONNECT tunnel failed", "the proxy refused the CONNECT tunnel"),
 )
+
+#: Old codes whose messages are refined like the code they were merged into (51 -> 60 in 7.62.0).
+CURL_MERGED_INTO = {51: 60}
 
 #: Refinements of a libcurl code by the phase the exchange reached.
 CURL_PHASE_DETAILS: dict[tuple[int, str], str] = {
@@ -143,17 +149,27 @@ def _oauth_id(catalog: Catalog, error: str, description: str) -> str:
 
 def _curl_detail(obs: Observation) -> str:
     message = obs.curl_message.lower()
+    current = CURL_MERGED_INTO.get(obs.curl_code, obs.curl_code)
     for code, needle, detail in CURL_MESSAGE_DETAILS:
-        if code == obs.curl_code and needle.lower() in message:
+        if code == current and needle.lower() in message:
             return detail
     return CURL_PHASE_DETAILS.get((obs.curl_code, obs.phase), "")
 
 
 def _plugin_message(catalog: Catalog, ids: list[str]) -> str:
-    """The extension message shown for the most specific id that produces one."""
-    plugins = catalog.layer("plugin")
-    for entry_id in reversed([i for i in ids if i]):
-        for entry in plugins:
-            if entry_id in entry.produced_by:
-                return entry.id
-    return ""
+    """The extension message for the most specific HTTP-level id, if that id produces one.
+
+    Only the innermost id counts: a Box code no message stands for (storage_limit_exceeded)
+    must not borrow the message of its bare status (403 -> "insufficient permissions"). An
+    unknown Box or OAuth code says nothing specific, so its status decides instead.
+    """
+    http_level = [i for i in ids if i and not i.startswith("curl:")]
+    while http_level and http_level[-1] in _UNSPECIFIC:
+        http_level.pop()
+    if not http_level:
+        return ""
+    innermost = http_level[-1]
+    return next((e.id for e in catalog.layer("plugin") if innermost in e.produced_by), "")
+
+
+_UNSPECIFIC = frozenset({"box:unknown", "oauth:unknown"})

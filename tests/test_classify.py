@@ -116,3 +116,19 @@ def test_proxy_connect_refusal_names_the_proxy_status() -> None:
     diagnosis = classify(Observation(curl_code=56, connect_status=407,
                                      curl_message="CONNECT tunnel failed, response 407"))
     assert diagnosis.ids[:2] == ("curl:56", "http:407")
+
+
+def test_box_code_without_a_message_does_not_borrow_its_status_message() -> None:
+    """A 403 storage_limit_exceeded is not shown as 'insufficient permissions' (the 403's)."""
+    body = b'{"type":"error","status":403,"code":"storage_limit_exceeded","message":"x"}'
+    ids = classify(observe(curl_code=0, raw_headers=b"HTTP/1.1 403 Forbidden\r\n\r\n",
+                           body=body)).ids
+    assert ids == ("http:403", "box:storage_limit_exceeded")
+
+
+def test_old_code_51_is_refined_like_60() -> None:
+    """Older PHP builds print 51 for what is 60 today; the same words refine it."""
+    diagnosis = classify(Observation(curl_code=51, curl_message="SSL: no alternative certificate "
+                                     "subject name matches target host name 'api.box.com'"))
+    assert diagnosis.ids[0] == "curl:51"
+    assert "another host name" in diagnosis.detail
