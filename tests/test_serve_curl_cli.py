@@ -79,3 +79,14 @@ def test_curl_cli_sees_the_same_codes() -> None:
                 wrong.append(f"{item.id}: curl exited {code}, expected {sorted(allowed)}")
     assert wrong == []
     assert compared >= 30, "too few scenarios had a curl command line to compare"
+
+
+def test_box_scenario_hints_give_the_test_token() -> None:
+    """Serving a fake-Box scenario names the token and upload URL its requests use."""
+    item = next(s for s in load_all() if s.id == "box-item-name-in-use")
+    with Runner() as runner:
+        lines = hint_lines(runner, item, runner.server(item).urls)
+    assert lines[0].startswith("http://127.0.0.1:")
+    assert any(line.startswith("# token: ") for line in lines)
+    assert any(line.startswith("# upload_url: ") for line in lines)
+    assert "HTTP 409" in lines[1]

@@ -68,24 +68,32 @@ def _serve_scenario(wanted: str, port: int) -> int:
 def hint_lines(runner: Any, item: Any, urls: dict[str, str]) -> list[str]:
     """The URL first, then what else a client needs, then a curl command line."""
     from selftest.commands._curl_cli import curl_command
-    from selftest.scenario import fill
+    from selftest.scenario import fill, placeholders_in
 
     client = fill(dict(item.client), runner.placeholders(item), item.path)
     url = str(client.get("url") or urls.get("url", ""))
     lines = [url, f"# {item.id}: {item.title} (expect {_expected(item)})"]
-    for name in ("ca", "proxy"):
-        if name in urls:
-            lines.append(f"# {name}: {urls[name]}")
-    command, missing = curl_command(client)
-    lines.append(f"# {command}")
-    if item.step not in ("perform", "setopt"):
-        lines.append(f"# the client step {item.step!r} does more than curl's command line can")
-    if missing:
-        lines.append(f"# options curl has no flag for: {', '.join(missing)}")
+    # What else the scenario's client uses (a CA, a proxy, the fake Box's test tokens).
+    wanted = (placeholders_in(dict(item.client)) | {"ca", "proxy"}) - _ADDRESS_PARTS
+    lines += [f"# {name}: {urls[name]}" for name in sorted(wanted) if name in urls]
+    if item.step in ("perform", "setopt"):
+        command, missing = curl_command(client)
+        lines.append(f"# {command}")
+        if missing:
+            lines.append(f"# options curl has no flag for: {', '.join(missing)}")
+    else:
+        lines.append(f"# its client step {item.step!r} is more than one curl command line: "
+                     f"`selftest reproduce {item.id} -v` shows what it sends")
     lines.append("# serving until Ctrl-C")
     return lines
 
 
+_ADDRESS_PARTS = frozenset({"url", "host", "port", "hostport"})
+
+
 def _expected(item: Any) -> str:
-    codes = item.expect.curl_code if item.expect else ()
+    expect = item.expect
+    if expect is not None and expect.http_status:
+        return f"HTTP {expect.http_status}, {' -> '.join(expect.diagnosis) or item.documents}"
+    codes = expect.curl_code if expect else ()
     return "curl exit " + " or ".join(map(str, codes)) if codes else item.documents
