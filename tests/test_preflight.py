@@ -167,3 +167,13 @@ def test_subprocess_run() -> None:
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["checks"][0]["status"] == "fail"
+
+
+def test_merged_findings_keep_the_chain_order() -> None:
+    """Two findings' ids, merged, still read outermost first (http before box)."""
+    from selftest.checks import Finding, fold
+
+    result = fold("quota", [Finding("fail", "no room", "", ("box:storage_limit_exceeded",)),
+                            Finding("fail", "preflight refused", "",
+                                    ("http:403", "box:storage_limit_exceeded"))], {}, "ok")
+    assert result.diagnosis == ("http:403", "box:storage_limit_exceeded")

@@ -92,11 +92,20 @@ def fold(check: str, findings: Sequence[Finding], evidence: Mapping[str, Any],
     ids: list[str] = []
     for problem in problems:
         ids += [i for i in problem.diagnosis if i not in ids]
+    # Several findings' chains, merged: keep the contract's order, outermost layer first.
+    ids.sort(key=_layer_rank)
     summary = "; ".join(p.summary for p in problems)
     remedies = [p.remedy for p in problems if p.remedy]
     remedy = " ".join(dict.fromkeys(remedies))
     return CheckResult(check, worst([p.status for p in problems]), summary, remedy,
                        tuple(ids), evidence)
+
+
+def _layer_rank(entry_id: str) -> int:
+    return _LAYER_ORDER.get(entry_id.split(":", 1)[0], len(_LAYER_ORDER))
+
+
+_LAYER_ORDER = {"curl": 0, "http": 1, "box": 2, "oauth": 2, "plugin": 3}
 
 
 def skipped(check: str, reason: str, remedy: str = "") -> CheckResult:
