@@ -1,9 +1,12 @@
 """The shared machinery of socket-level fault servers: listen, accept, hand each connection over.
 
 A fault module subclasses `SocketServer` and writes only `handle(conn)`: what the peer does with
-one accepted connection. Listening, threads (daemons, so a stuck peer never keeps the process
-alive) and stopping (closing every connection still open) live here once. urllib3's
-`dummyserver` and `test_socketlevel.py` are the model: each fault is a small socket handler.
+one accepted connection. Listening (TCP on 127.0.0.1:`port`, or whatever socket `bind()` makes),
+threads (daemons, so a stuck peer never keeps the process alive) and stopping live here once.
+`stop()` shuts down and closes the listener and every socket still open, so a handler blocked in
+`recv()` wakes up with an error and its thread ends: a scenario never leaves a thread or a port
+behind. urllib3's `dummyserver` and `test_socketlevel.py` are the model: each fault is a small
+socket handler.
 """
 
 from __future__ import annotations
@@ -13,19 +16,26 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 #: How long a fault peer waits for a client's request before giving up on it. Generous: the
 #: client's own timeout (300 ms .. 2 s in the scenarios) always ends the exchange first.
 READ_TIMEOUT_S = 5.0
+#: How long stop() waits for a handler thread; handlers wake at once when their socket closes.
+JOIN_TIMEOUT_S = 2.0
 #: How often the accept loop looks at the stop flag.
 _POLL_S = 0.05
 LOOPBACK = "127.0.0.1"
 
 
 class SocketServer:
-    """Accepts TCP connections on 127.0.0.1 and runs `handle` for each in a daemon thread."""
+    """Accepts connections on 127.0.0.1:`port` and runs `handle` for each in a daemon thread."""
 
     scheme = "http"
+    #: The timeout of accepted sockets; None for conversations a person may hold by hand
+    #: (FTP, IMAP over `selftest serve`), which only stop() ends.
+    read_timeout_s: float | None = READ_TIMEOUT_S
 
     def __init__(self, *, port: int = 0) -> None:
         self.port = port
@@ -33,22 +43,27 @@ class SocketServer:
         self._listener: socket.socket | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._connections: set[socket.socket] = set()
+        self._sockets: set[Any] = set()
         self._threads: list[threading.Thread] = []
         #: Unexpected exceptions of connection handlers, kept (not raised on the server thread,
         #: where nobody would see them) for whoever runs the server to look at.
         self.errors: list[BaseException] = []
 
     def start(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((LOOPBACK, self.port))
+        listener = self.bind()
         listener.listen(64)
         listener.settimeout(_POLL_S)
         self._listener = listener
-        self.port = listener.getsockname()[1]
         self.urls = self.make_urls()
-        self._spawn(self._accept_loop)
+        self._spawn(self._accept_loop, listener)
+
+    def bind(self) -> socket.socket:
+        """The listening socket, bound (TCP by default); subclasses may bind a unix socket."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((LOOPBACK, self.port))
+        self.port = listener.getsockname()[1]
+        return listener
 
     def make_urls(self) -> dict[str, str]:
         """The placeholders a scenario may use: {url}, {host}, {port}, {hostport}."""
@@ -60,40 +75,45 @@ class SocketServer:
         """What the peer does with one connection; the connection is closed afterwards."""
         raise NotImplementedError
 
+    def track(self, sock: Any) -> None:
+        """Remember a socket (a data connection, a TLS-wrapped one) so that stop() closes it."""
+        with self._lock:
+            self._sockets.add(sock)
+
     def stop(self) -> None:
         self._stopping.set()
         if self._listener is not None:
-            self._listener.close()
+            close_quietly(self._listener)
         with self._lock:
-            for conn in list(self._connections):
-                with contextlib.suppress(OSError):
-                    conn.close()
-        for thread in self._threads:
-            thread.join(timeout=1.0)
+            sockets, self._sockets = list(self._sockets), set()
+            threads = list(self._threads)
+        for sock in sockets:
+            close_quietly(sock)
+        for thread in threads:
+            thread.join(JOIN_TIMEOUT_S)
 
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
-    def _spawn(self, target: object, *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True,  # type: ignore[arg-type]
+    def _spawn(self, target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True,
                                   name=f"{type(self).__name__}:{self.port}")
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
         thread.start()
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
+    def _accept_loop(self, listener: socket.socket) -> None:
         while not self.stopping:
             try:
-                conn, _ = self._listener.accept()
+                conn, _ = listener.accept()
             except TimeoutError:
                 continue
             except OSError:
                 return
-            conn.settimeout(READ_TIMEOUT_S)
-            with self._lock:
-                self._connections.add(conn)
+            conn.settimeout(self.read_timeout_s)
+            self.track(conn)
             self._spawn(self._serve, conn)
 
     def _serve(self, conn: socket.socket) -> None:
@@ -105,9 +125,47 @@ class SocketServer:
             self.errors.append(exc)
         finally:
             with self._lock:
-                self._connections.discard(conn)
+                self._sockets.discard(conn)
             with contextlib.suppress(OSError):
                 conn.close()
+
+
+class LineReader:
+    """Reads CRLF-terminated lines from a socket (plain or TLS) without losing buffered bytes."""
+
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+        self._buffer = b""
+
+    def readline(self) -> bytes | None:
+        """One line without its line ending; None when the peer closed (or the socket broke)."""
+        while b"\n" not in self._buffer:
+            try:
+                chunk = self.sock.recv(4096)
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.rstrip(b"\r")
+
+    def read_head(self) -> list[bytes] | None:
+        """A request head (RTSP): the lines up to the empty one; None when the peer closed."""
+        lines: list[bytes] = []
+        while (line := self.readline()) != b"":
+            if line is None:
+                return None
+            lines.append(line)
+        return lines
+
+
+def close_quietly(sock: Any) -> None:
+    """Shut down (which wakes a thread blocked in recv() or accept()) and close."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 def read_head(conn: socket.socket, limit: int = 1 << 20) -> bytes:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import ssl
 import tempfile
 import time
@@ -32,7 +33,7 @@ from typing import Any
 import trustme
 
 from selftest.faults import register
-from selftest.faults._protocol_server import LineReader, ThreadedListener
+from selftest.faults._base import LineReader, SocketServer
 from selftest.faults.ftp_data import DataChannel, receive_until_closed, send_and_close
 
 #: What each command gets when the scenario does not script it.
@@ -62,8 +63,11 @@ CCC_FLOOD_S = 5.0
 
 
 @register("ftp-scripted")
-class ScriptedFtpServer(ThreadedListener):
+class ScriptedFtpServer(SocketServer):
     """An FTP server whose replies, per command, are the scenario's data."""
+
+    scheme = "ftp"
+    read_timeout_s = None  # a control connection may idle between commands; stop() ends it
 
     def __init__(
         self,
@@ -73,9 +77,11 @@ class ScriptedFtpServer(ThreadedListener):
         list_text: str = DEFAULT_LISTING,
         auth_tls: bool = False,
         abstract_unix_socket: bool = False,
+        *,
+        port: int = 0,
     ) -> None:
-        name = f"selftest-ftp-{uuid.uuid4().hex[:12]}" if abstract_unix_socket else ""
-        super().__init__(abstract_unix_name=name)
+        super().__init__(port=port)
+        self.abstract_name = f"selftest-ftp-{uuid.uuid4().hex[:12]}" if abstract_unix_socket else ""
         self.replies = {key if key == "greeting" else key.upper(): value
                         for key, value in (replies or {}).items()}
         self.final_replies = {key.upper(): value for key, value in (final_replies or {}).items()}
@@ -85,32 +91,43 @@ class ScriptedFtpServer(ThreadedListener):
         self.tls_context: ssl.SSLContext | None = None
         self._cert_dir = ""
 
-    def on_started(self) -> None:
-        if self._abstract_unix_name:
-            # The host in the URL is only a name: the control connection goes to the socket.
-            self.urls["url"] = "ftp://127.0.0.1"
-            self.urls["abstract_socket"] = self._abstract_unix_name
-        else:
-            self.urls["url"] = f"ftp://127.0.0.1:{self.port}"
+    def start(self) -> None:
         if self.auth_tls:
-            self.tls_context, self.urls["cainfo"] = self._make_tls_context()
+            self.tls_context = self._make_tls_context()
+        super().start()
+
+    def bind(self) -> socket.socket:
+        if not self.abstract_name:
+            return super().bind()
+        # Linux abstract namespace: a leading NUL byte, no file on disk to clean up.
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind("\0" + self.abstract_name)
+        return listener
+
+    def make_urls(self) -> dict[str, str]:
+        urls = super().make_urls()
+        if self.abstract_name:
+            # The host in the URL is only a name: the control connection goes to the socket.
+            urls = {"url": "ftp://127.0.0.1", "abstract_socket": self.abstract_name}
+        if self._cert_dir:
+            urls["cainfo"] = os.path.join(self._cert_dir, "ca.pem")
+        return urls
 
     def stop(self) -> None:
         super().stop()
         if self._cert_dir:
             shutil.rmtree(self._cert_dir, ignore_errors=True)
 
-    def serve_connection(self, conn: Any) -> None:
+    def handle(self, conn: Any) -> None:
         FtpSession(self, conn).run()
 
-    def _make_tls_context(self) -> tuple[ssl.SSLContext, str]:
+    def _make_tls_context(self) -> ssl.SSLContext:
         ca = trustme.CA()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self._cert_dir = tempfile.mkdtemp(prefix="selftest-ftps-")
-        ca_path = os.path.join(self._cert_dir, "ca.pem")
-        ca.cert_pem.write_to_path(ca_path)
-        return context, ca_path
+        ca.cert_pem.write_to_path(os.path.join(self._cert_dir, "ca.pem"))
+        return context
 
 
 class FtpSession:

@@ -26,7 +26,7 @@ from typing import Any
 import trustme
 
 from selftest.faults import register
-from selftest.faults._protocol_server import ThreadedListener
+from selftest.faults._base import SocketServer
 
 #: How long start() waits for the QUIC server to bind, and stop() for its loop to end.
 LOOP_TIMEOUT_S = 5.0
@@ -38,7 +38,8 @@ H3_INTERNAL_ERROR = 0x0102
 class Http3ResetStream:
     """An HTTP/3 server that answers every request by resetting its stream."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
+        self.port = port
         self.urls: dict[str, str] = {}
         self._dir = ""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -53,11 +54,11 @@ class Http3ResetStream:
         self._loop = loop
         self._thread = threading.Thread(target=loop.run_forever, daemon=True)
         self._thread.start()
-        coroutine = serve("127.0.0.1", 0, configuration=configuration,
+        coroutine = serve("127.0.0.1", self.port, configuration=configuration,
                           create_protocol=_reset_protocol_class())
         self._server = asyncio.run_coroutine_threadsafe(coroutine, loop).result(LOOP_TIMEOUT_S)
         # serve() has no public way to tell the port it bound; its UDP transport knows it.
-        port = self._server._transport.get_extra_info("sockname")[1]
+        self.port = port = self._server._transport.get_extra_info("sockname")[1]
         self.urls.update(url=f"https://127.0.0.1:{port}", host="127.0.0.1", port=str(port),
                          hostport=f"127.0.0.1:{port}",
                          cainfo=os.path.join(self._dir, "ca.pem"))
@@ -122,25 +123,31 @@ def _reset_protocol_class() -> type:
 
 
 @register("unix-socket-listener")
-class UnixSocketListener(ThreadedListener):
-    """A unix socket in a private temporary folder that accepts each connection and closes it."""
+class UnixSocketListener(SocketServer):
+    """A unix socket in a private temporary folder that accepts each connection and closes it.
 
-    def __init__(self) -> None:
-        super().__init__()
+    It has no TCP port: `port` is accepted (as by every fault) and has nothing to bind."""
+
+    def __init__(self, *, port: int = 0) -> None:
+        super().__init__(port=port)
         self._dir = ""
 
-    def start(self) -> None:
+    def bind(self) -> socket.socket:
         self._dir = tempfile.mkdtemp(prefix="selftest-unix-")
-        path = os.path.join(self._dir, "server.sock")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        listener.listen(8)
-        self.adopt_listener(listener)
-        self.urls.update(url="https://localhost", socket_path=path)
+        listener.bind(self._socket_path())
+        return listener
+
+    def make_urls(self) -> dict[str, str]:
+        return {"url": "https://localhost", "socket_path": self._socket_path()}
 
     def stop(self) -> None:
         super().stop()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
-    def serve_connection(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         conn.close()
+
+    def _socket_path(self) -> str:
+        return os.path.join(self._dir, "server.sock")

@@ -15,23 +15,22 @@ from __future__ import annotations
 import socket
 
 from selftest.faults import register
-from selftest.faults._protocol_server import LineReader, ThreadedListener
+from selftest.faults._base import LineReader, SocketServer
 
 
 @register("imap-gssapi-only")
-class ImapGssapiOnly(ThreadedListener):
+class ImapGssapiOnly(SocketServer):
     """Greets, lists `capabilities`, invites AUTHENTICATE, answers LOGOUT, refuses the rest."""
 
-    def __init__(self, capabilities: str = "IMAP4rev1 AUTH=GSSAPI LOGINDISABLED") -> None:
-        super().__init__()
+    scheme = "imap"
+    read_timeout_s = None  # an IMAP session may idle between commands; stop() ends it
+
+    def __init__(self, capabilities: str = "IMAP4rev1 AUTH=GSSAPI LOGINDISABLED", *,
+                 port: int = 0) -> None:
+        super().__init__(port=port)
         self.capabilities = capabilities
 
-    def on_started(self) -> None:
-        hostport = f"127.0.0.1:{self.port}"
-        self.urls.update(url=f"imap://{hostport}", host="127.0.0.1", port=str(self.port),
-                         hostport=hostport)
-
-    def serve_connection(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         conn.sendall(b"* OK selftest IMAP server ready\r\n")
         reader = LineReader(conn)
         while (line := reader.readline()) is not None:

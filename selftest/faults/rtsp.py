@@ -15,24 +15,22 @@ from __future__ import annotations
 import socket
 
 from selftest.faults import register
-from selftest.faults._protocol_server import LineReader, ThreadedListener
+from selftest.faults._base import LineReader, SocketServer
 
 
 @register("rtsp-reply")
-class RtspReply(ThreadedListener):
+class RtspReply(SocketServer):
     """Answers every RTSP request `RTSP/1.0 200 OK` with the scripted CSeq and Session."""
 
-    def __init__(self, reply_cseq: int = 0, session_id: str = "") -> None:
-        super().__init__()
+    scheme = "rtsp"
+    read_timeout_s = None  # an RTSP session may idle between requests; stop() ends it
+
+    def __init__(self, reply_cseq: int = 0, session_id: str = "", *, port: int = 0) -> None:
+        super().__init__(port=port)
         self.reply_cseq = reply_cseq
         self.session_id = session_id
 
-    def on_started(self) -> None:
-        hostport = f"127.0.0.1:{self.port}"
-        self.urls.update(url=f"rtsp://{hostport}", host="127.0.0.1", port=str(self.port),
-                         hostport=hostport)
-
-    def serve_connection(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         reader = LineReader(conn)
         while (head := reader.read_head()) is not None:
             if head:  # a stray blank line is not a request

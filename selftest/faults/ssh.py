@@ -14,25 +14,23 @@ from __future__ import annotations
 import socket
 
 from selftest.faults import register
-from selftest.faults._protocol_server import ThreadedListener
+from selftest.faults._base import SocketServer
 
 
-class _SshStandIn(ThreadedListener):
-    def on_started(self) -> None:
-        hostport = f"127.0.0.1:{self.port}"
-        self.urls.update(url=f"sftp://{hostport}", host="127.0.0.1", port=str(self.port),
-                         hostport=hostport)
+class _SshStandIn(SocketServer):
+    scheme = "sftp"
+    read_timeout_s = None  # the silent peer waits for the client, however long; stop() ends it
 
 
 @register("ssh-not-ssh-banner")
 class NotSshBanner(_SshStandIn):
     """Sends `banner` (not an SSH identification line) where SSH expects one, then closes."""
 
-    def __init__(self, banner: str = "this is not ssh") -> None:
-        super().__init__()
+    def __init__(self, banner: str = "this is not ssh", *, port: int = 0) -> None:
+        super().__init__(port=port)
         self.banner = banner
 
-    def serve_connection(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         conn.sendall(self.banner.encode("latin-1") + b"\r\n")
 
 
@@ -40,6 +38,6 @@ class NotSshBanner(_SshStandIn):
 class SilentAccept(_SshStandIn):
     """Accepts the connection and stays silent until the client leaves."""
 
-    def serve_connection(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         while conn.recv(4096):
             pass

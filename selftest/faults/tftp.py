@@ -43,7 +43,8 @@ def error_packet(code: int, text: str) -> bytes:
 class TftpErrorReply:
     """Answers each RRQ/WRQ with ERROR `error_code`; ignores anything else."""
 
-    def __init__(self, error_code: int = 1, error_text: str = "") -> None:
+    def __init__(self, error_code: int = 1, error_text: str = "", *, port: int = 0) -> None:
+        self.port = port
         self.urls: dict[str, str] = {}
         self.packet = error_packet(error_code, error_text or ERROR_TEXTS.get(error_code, "error"))
         self._sock: socket.socket | None = None
@@ -51,8 +52,8 @@ class TftpErrorReply:
 
     def start(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        sock.bind(("127.0.0.1", self.port))
+        self.port = port = sock.getsockname()[1]
         self._sock = sock
         self.urls.update(url=f"tftp://127.0.0.1:{port}", host="127.0.0.1", port=str(port),
                          hostport=f"127.0.0.1:{port}")
