@@ -5,17 +5,31 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def sigterm_sets(stop: threading.Event) -> Iterator[threading.Event]:
+    """While the block runs, SIGTERM sets `stop` instead of killing the process.
+
+    Only the main thread can install a signal handler; elsewhere this does nothing. A `serve`
+    command enters it before it starts anything: a supervisor (or a test) may send SIGTERM as soon
+    as the URL line is out, and the default action would skip every server's stop(), leaving its
+    temporary certificate folders behind and exiting -15 instead of 0.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def wait_until_stopped(stop: threading.Event | None = None) -> None:
     """Return on Ctrl-C, on SIGTERM (when called on the main thread), or once `stop` is set."""
     stop = stop or threading.Event()
-    on_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if on_main else None
-    try:
-        with contextlib.suppress(KeyboardInterrupt):
-            while not stop.wait(0.2):
-                pass
-    finally:
-        if on_main:
-            signal.signal(signal.SIGTERM, previous)
+    with sigterm_sets(stop), contextlib.suppress(KeyboardInterrupt):
+        while not stop.wait(0.2):
+            pass

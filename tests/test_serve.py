@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import signal
@@ -10,10 +11,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
 from selftest.cli import main
+from selftest.runner import Runner
 
 CURL = shutil.which("curl")
 needs_curl = pytest.mark.skipif(CURL is None, reason="the curl command line tool is not installed")
@@ -87,3 +90,24 @@ def test_ambiguous_catalog_id_is_a_usage_error(capsys: pytest.CaptureFixture[str
     """A catalog id with several scenarios asks for one of them."""
     assert main(["serve", "curl:60"]) == 2
     assert "curl-60-expired" in capsys.readouterr().err
+
+
+def test_sigterm_while_starting_stops_the_servers_and_exits_0(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """SIGTERM that comes before the URL line is out still stops every server (exit 0, no -15)."""
+    started: list[Any] = []
+    server = Runner.server
+
+    def server_then_sigterm(self: Runner, item: Any) -> Any:
+        started.append(server(self, item))
+        # Were SIGTERM not caught yet, sending it would end pytest itself: check first.
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, None)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return started[-1]
+
+    monkeypatch.setattr(Runner, "server", server_then_sigterm)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["serve", "curl-52"]) == 0
+    assert started and started[0].stopping
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert capsys.readouterr().out.startswith("http://127.0.0.1:")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import Any
 
 from selftest.errors import UsageError
 from selftest.status import ExitStatus
-from selftest.waiting import wait_until_stopped
+from selftest.waiting import sigterm_sets, wait_until_stopped
 
 HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until interrupted"
 
@@ -31,16 +32,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.scenario == "fakebox":
-        try:
-            from selftest.fakebox import serve as fakebox_serve
-        except ImportError:
-            raise UsageError("the fake Box API is not available in this version") from None
-        return int(fakebox_serve.run(args))
-    return _serve_scenario(args.scenario, args.port)
+    # SIGTERM is caught from here on, before any server (and its temporary files) exists.
+    with sigterm_sets(threading.Event()) as stop:
+        if args.scenario == "fakebox":
+            try:
+                from selftest.fakebox import serve as fakebox_serve
+            except ImportError:
+                raise UsageError("the fake Box API is not available in this version") from None
+            return int(fakebox_serve.run(args, stop=stop))
+        return _serve_scenario(args.scenario, args.port, stop)
 
 
-def _serve_scenario(wanted: str, port: int) -> int:
+def _serve_scenario(wanted: str, port: int, stop: threading.Event) -> int:
     from selftest import scenario as scenario_module
     from selftest.commands.reproduce import select
     from selftest.runner import Runner
@@ -61,7 +64,7 @@ def _serve_scenario(wanted: str, port: int) -> int:
         for line in hint_lines(runner, item, server.urls):
             print(line)
         sys.stdout.flush()
-        wait_until_stopped()
+        wait_until_stopped(stop)
     return ExitStatus.OK
 
 
