@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
+import os
 import socket
+import tempfile
 from typing import Any
 
 import pytest
@@ -41,3 +44,23 @@ def test_a_unix_socket_fault_accepts_a_port_it_has_no_use_for() -> None:
     """`selftest serve --port` on a unix-socket fault still starts it (there is no port to bind)."""
     with faults.start_fault("unix-socket-listener", port=1) as server:
         assert server.urls["socket_path"].endswith("server.sock")
+
+
+@pytest.mark.parametrize(("name", "attributes", "kind"), [
+    ("raw-reply", REQUIRED["raw-reply"], socket.SOCK_STREAM),
+    ("ftp-scripted", {"auth_tls": True}, socket.SOCK_STREAM),
+    ("tftp-error-reply", {}, socket.SOCK_DGRAM),
+])
+def test_a_port_in_use_fails_start_and_leaves_nothing_behind(
+        name: str, attributes: dict[str, Any], kind: socket.SocketKind) -> None:
+    """start() on a taken port raises OSError, closes its socket and removes its temporary files."""
+    before = set(os.listdir(tempfile.gettempdir()))
+    with socket.socket(socket.AF_INET, kind) as taken:
+        taken.bind(("127.0.0.1", 0))
+        if kind == socket.SOCK_STREAM:
+            taken.listen(1)
+        server = faults.create(name, port=taken.getsockname()[1], **attributes)
+        with pytest.raises(OSError):
+            server.start()
+    gc.collect()  # an unclosed socket would warn here, an error under warnings-as-errors
+    assert {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("selftest-")} <= before

@@ -50,18 +50,19 @@ class SocketServer:
         self.errors: list[BaseException] = []
 
     def start(self) -> None:
-        listener = self.bind()
-        listener.listen(64)
-        listener.settimeout(_POLL_S)
-        self._listener = listener
-        self.urls = self.make_urls()
+        try:
+            self._listener = listener = self.bind()
+            listener.listen(64)
+            listener.settimeout(_POLL_S)
+            self.urls = self.make_urls()
+        except BaseException:
+            self.stop()  # e.g. `--port` taken: no socket or temporary folder outlives start()
+            raise
         self._spawn(self._accept_loop, listener)
 
     def bind(self) -> socket.socket:
         """The listening socket, bound (TCP by default); subclasses may bind a unix socket."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((LOOPBACK, self.port))
+        listener = bound_socket(socket.AF_INET, (LOOPBACK, self.port))
         self.port = listener.getsockname()[1]
         return listener
 
@@ -158,6 +159,21 @@ class LineReader:
                 return None
             lines.append(line)
         return lines
+
+
+def bound_socket(family: socket.AddressFamily, address: Any,
+                 kind: socket.SocketKind = socket.SOCK_STREAM) -> socket.socket:
+    """A socket bound to `address`; closed again when binding fails (no unclosed-socket warning)."""
+    sock = socket.socket(family, kind)
+    try:
+        # TCP only: on UDP, SO_REUSEADDR would let two sockets share the port.
+        if (family, kind) == (socket.AF_INET, socket.SOCK_STREAM):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def close_quietly(sock: Any) -> None:

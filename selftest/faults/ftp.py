@@ -33,7 +33,7 @@ from typing import Any
 import trustme
 
 from selftest.faults import register
-from selftest.faults._base import LineReader, SocketServer
+from selftest.faults._base import LineReader, SocketServer, bound_socket
 from selftest.faults.ftp_data import DataChannel, receive_until_closed, send_and_close
 
 #: What each command gets when the scenario does not script it.
@@ -100,9 +100,7 @@ class ScriptedFtpServer(SocketServer):
         if not self.abstract_name:
             return super().bind()
         # Linux abstract namespace: a leading NUL byte, no file on disk to clean up.
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind("\0" + self.abstract_name)
-        return listener
+        return bound_socket(socket.AF_UNIX, "\0" + self.abstract_name)
 
     def make_urls(self) -> dict[str, str]:
         urls = super().make_urls()

@@ -26,10 +26,12 @@ from typing import Any
 import trustme
 
 from selftest.faults import register
-from selftest.faults._base import SocketServer
+from selftest.faults._base import SocketServer, bound_socket
 
 #: How long start() waits for the QUIC server to bind, and stop() for its loop to end.
 LOOP_TIMEOUT_S = 5.0
+#: How long stop() lets the UDP transport send what it still holds before closing it anyway.
+CLOSE_TIMEOUT_S = 1.0
 #: RFC 9114 section 8.1: H3_INTERNAL_ERROR.
 H3_INTERNAL_ERROR = 0x0102
 
@@ -47,12 +49,20 @@ class Http3ResetStream:
         self._server: Any = None
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()  # no loop thread, socket or certificate folder outlives a failed start
+            raise
+
+    def _start(self) -> None:
         from aioquic.asyncio.server import serve
 
         configuration = self._configuration()
         loop = asyncio.new_event_loop()
         self._loop = loop
-        self._thread = threading.Thread(target=loop.run_forever, daemon=True)
+        self._thread = threading.Thread(target=loop.run_forever, daemon=True,
+                                        name=f"http3-reset-stream:{self.port}")
         self._thread.start()
         coroutine = serve("127.0.0.1", self.port, configuration=configuration,
                           create_protocol=_reset_protocol_class())
@@ -64,22 +74,20 @@ class Http3ResetStream:
                          cainfo=os.path.join(self._dir, "ca.pem"))
 
     def stop(self) -> None:
-        loop = self._loop
-        if loop is not None and self._thread is not None:
-            if self._server is not None:
-                asyncio.run_coroutine_threadsafe(self._close_server(), loop).result(LOOP_TIMEOUT_S)
-            loop.call_soon_threadsafe(loop.stop)
-            self._thread.join(LOOP_TIMEOUT_S)
-            if not self._thread.is_alive():
-                loop.close()
-        if self._dir:
-            shutil.rmtree(self._dir, ignore_errors=True)
-
-    async def _close_server(self) -> None:
-        self._server.close()
-        # The UDP transport closes its socket in a callback the loop runs next: let it run.
-        for _ in range(3):
-            await asyncio.sleep(0)
+        loop, thread, server = self._loop, self._thread, self._server
+        self._loop, self._thread, self._server = None, None, None
+        try:
+            if loop is not None and thread is not None:
+                if server is not None:
+                    asyncio.run_coroutine_threadsafe(_close(server), loop).result(LOOP_TIMEOUT_S)
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(LOOP_TIMEOUT_S)
+            if loop is not None and (thread is None or not thread.is_alive()):
+                loop.close()  # its selector and self-pipe: a loop left open warns when collected
+        finally:
+            if self._dir:
+                shutil.rmtree(self._dir, ignore_errors=True)
+                self._dir = ""
 
     def _configuration(self) -> Any:
         from aioquic.h3.connection import H3_ALPN
@@ -97,6 +105,25 @@ class Http3ResetStream:
         configuration = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
         configuration.load_cert_chain(cert_path, key_path)
         return configuration
+
+
+async def _close(server: Any) -> None:
+    """Close the QUIC server and wait until its UDP socket is really closed.
+
+    The transport closes its socket in a callback the loop runs later (later still when datagrams
+    wait to be sent); a socket still open when the loop stops is the "unclosed socket"
+    ResourceWarning that pytest's warnings-as-errors turns into a failure of some later test.
+    """
+    transport = server._transport
+    server.close()
+    sock = transport.get_extra_info("socket")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CLOSE_TIMEOUT_S
+    while sock is not None and sock.fileno() != -1:
+        if loop.time() > deadline:
+            transport.abort()  # drop what is still buffered: close now
+            deadline = float("inf")
+        await asyncio.sleep(0.001)
 
 
 def _reset_protocol_class() -> type:
@@ -134,9 +161,7 @@ class UnixSocketListener(SocketServer):
 
     def bind(self) -> socket.socket:
         self._dir = tempfile.mkdtemp(prefix="selftest-unix-")
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(self._socket_path())
-        return listener
+        return bound_socket(socket.AF_UNIX, self._socket_path())
 
     def make_urls(self) -> dict[str, str]:
         return {"url": "https://localhost", "socket_path": self._socket_path()}

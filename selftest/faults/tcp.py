@@ -14,7 +14,7 @@ import socket
 import time
 
 from selftest.faults import register
-from selftest.faults._base import LOOPBACK, SocketServer, hold, read_head, reset
+from selftest.faults._base import LOOPBACK, SocketServer, bound_socket, hold, read_head, reset
 
 
 @register("refuse")
@@ -109,8 +109,7 @@ class BacklogFull:
         self._sockets: list[socket.socket] = []
 
     def start(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.bind((LOOPBACK, self.port))
+        listener = bound_socket(socket.AF_INET, (LOOPBACK, self.port))
         listener.listen(0)
         self.port = listener.getsockname()[1]
         self._sockets.append(listener)

@@ -19,6 +19,7 @@ import struct
 import threading
 
 from selftest.faults import register
+from selftest.faults._base import LOOPBACK, bound_socket
 
 #: RFC 1350 section 5: the error messages a server sends with each code.
 ERROR_TEXTS = {
@@ -51,8 +52,7 @@ class TftpErrorReply:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.bind(("127.0.0.1", self.port))
+        sock = bound_socket(socket.AF_INET, (LOOPBACK, self.port), socket.SOCK_DGRAM)
         self.port = port = sock.getsockname()[1]
         self._sock = sock
         self.urls.update(url=f"tftp://127.0.0.1:{port}", host="127.0.0.1", port=str(port),
