@@ -60,7 +60,7 @@ def test_a_port_in_use_fails_start_and_leaves_nothing_behind(
         if kind == socket.SOCK_STREAM:
             taken.listen(1)
         server = faults.create(name, port=taken.getsockname()[1], **attributes)
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="already in use"):
             server.start()
     gc.collect()  # an unclosed socket would warn here, an error under warnings-as-errors
     assert {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("selftest-")} <= before

@@ -138,6 +138,17 @@ def test_tftp_error_packet_layout() -> None:
     assert error_packet(3, "Disk full") == struct.pack("!HH", 5, 3) + b"Disk full\0"
 
 
+def test_tftp_responder_survives_an_empty_datagram() -> None:
+    """A zero-length datagram is ignored: the responder still answers the next request."""
+    with start_fault("tftp-error-reply") as server, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        client.settimeout(2)
+        address = ("127.0.0.1", int(server.urls["port"]))
+        client.sendto(b"", address)
+        client.sendto(struct.pack("!H", 1) + b"f\0octet\0", address)
+        assert client.recvfrom(100)[0] == error_packet(1, "File not found")
+
+
 @needs("tftp")
 @pytest.mark.parametrize(("tftp_code", "curl_code"), [(1, 68), (2, 69), (4, 71), (5, 72),
                                                       (7, 74), (0, 71), (8, 42)])

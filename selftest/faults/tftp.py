@@ -19,7 +19,7 @@ import struct
 import threading
 
 from selftest.faults import register
-from selftest.faults._base import LOOPBACK, bound_socket
+from selftest.faults._base import JOIN_TIMEOUT_S, LOOPBACK, bound_socket
 
 #: RFC 1350 section 5: the error messages a server sends with each code.
 ERROR_TEXTS = {
@@ -50,6 +50,7 @@ class TftpErrorReply:
         self.packet = error_packet(error_code, error_text or ERROR_TEXTS.get(error_code, "error"))
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         sock = bound_socket(socket.AF_INET, (LOOPBACK, self.port), socket.SOCK_DGRAM)
@@ -61,22 +62,22 @@ class TftpErrorReply:
         self._thread.start()
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._sock is not None:
             # Shutting a UDP socket down wakes the thread blocked in recvfrom() (Linux).
             with contextlib.suppress(OSError):
                 self._sock.shutdown(socket.SHUT_RDWR)
-            self._sock.close()
         if self._thread is not None:
-            self._thread.join(2.0)
+            self._thread.join(JOIN_TIMEOUT_S)
+        if self._sock is not None:
+            self._sock.close()  # after the join: never under a thread still inside recvfrom()
 
     def _answer_requests(self, sock: socket.socket) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 datagram, client = sock.recvfrom(65536)
             except OSError:
                 return
-            if not datagram:
-                return  # shutdown() while waiting
             opcode = struct.unpack("!H", datagram[:2])[0] if len(datagram) >= 2 else 0
             if opcode in (OPCODE_RRQ, OPCODE_WRQ):
                 with contextlib.suppress(OSError):
