@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gc
 import importlib.util
-import os
 import socket
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,9 +52,10 @@ def test_a_unix_socket_fault_accepts_a_port_it_has_no_use_for() -> None:
     ("tftp-error-reply", {}, socket.SOCK_DGRAM),
 ])
 def test_a_port_in_use_fails_start_and_leaves_nothing_behind(
-        name: str, attributes: dict[str, Any], kind: socket.SocketKind) -> None:
+        name: str, attributes: dict[str, Any], kind: socket.SocketKind,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """start() on a taken port raises OSError, closes its socket and removes its temporary files."""
-    before = set(os.listdir(tempfile.gettempdir()))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # not /tmp: other runs write there
     with socket.socket(socket.AF_INET, kind) as taken:
         taken.bind(("127.0.0.1", 0))
         if kind == socket.SOCK_STREAM:
@@ -63,4 +64,4 @@ def test_a_port_in_use_fails_start_and_leaves_nothing_behind(
         with pytest.raises(OSError, match="already in use"):
             server.start()
     gc.collect()  # an unclosed socket would warn here, an error under warnings-as-errors
-    assert {n for n in os.listdir(tempfile.gettempdir()) if n.startswith("selftest-")} <= before
+    assert list(tmp_path.iterdir()) == []
