@@ -214,7 +214,7 @@ class FtpSession:
 
     def auth(self, _argument: str) -> None:
         self.reply("234 AUTH TLS accepted, start the handshake")
-        assert self.server.tls_context is not None  # auth_tls makes one in on_started()
+        assert self.server.tls_context is not None  # auth_tls makes one in start()
         tls = self.server.tls_context.wrap_socket(self.sock, server_side=True)
         self.server.track(tls)
         self.sock = tls
