@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from . import tree
 from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, check_id, if_match, json_body, json_response
+from .http import Ctx, check_id, if_match, json_body, json_response, ref_id
 from .model import Item, User
 from .names import check_name
 from .reserve import reserve
@@ -103,13 +103,10 @@ def upload(ctx: Ctx) -> Response:
     attributes, (size, sha1, content) = _multipart(ctx)
     _check_digest(ctx, sha1)
     name = check_name(attributes.get("name"))
-    parent_ref = attributes.get("parent")
-    if not isinstance(parent_ref, dict) or "id" not in parent_ref:
-        raise invalid_parameter("parent", parent_ref)
+    parent_id = ref_id(attributes, "parent")
     state = ctx.state
     with state.lock:
-        parent = tree.find(state, check_id(str(parent_ref["id"]), "parent.id"), ctx.user,
-                           "folder")
+        parent = tree.find(state, parent_id, ctx.user, "folder")
         admit(state, ctx.user, parent, name, size)
     with reserve(state, parent.id, name), state.lock:
         admit(state, ctx.user, parent, name, size)
@@ -143,13 +140,10 @@ def preflight(ctx: Ctx) -> Response:
     size = doc.get("size", 0)
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
         raise invalid_parameter("size", size)
-    parent_ref = doc.get("parent")
-    if not isinstance(parent_ref, dict) or "id" not in parent_ref:
-        raise invalid_parameter("parent", parent_ref)
+    parent_id = ref_id(doc, "parent")
     state = ctx.state
     with state.lock:
-        parent = tree.find(state, check_id(str(parent_ref["id"]), "parent.id"), ctx.user,
-                           "folder")
+        parent = tree.find(state, parent_id, ctx.user, "folder")
         admit(state, ctx.user, parent, check_name(doc.get("name")), size)
     token = secrets.token_urlsafe(24)
     return json_response({"upload_url": f"{ctx.url_root}/api/2.0/files/content"
