@@ -116,7 +116,9 @@ class InterceptingProxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._stop = False
+        self._lock = threading.Lock()
         self._open: list[ssl.SSLSocket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def _handle(self, client: socket.socket) -> None:
         with contextlib.suppress(OSError, ssl.SSLError), client:
@@ -131,15 +133,25 @@ class InterceptingProxy:
             client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ca.issue_cert(host.strip("[]"), "127.0.0.1").configure_cert(context)
-            inner = context.wrap_socket(client, server_side=True)
-            self._open.append(inner)
-            upstream_ctx = ssl.create_default_context()
-            upstream_ctx.check_hostname = False
-            upstream_ctx.verify_mode = ssl.CERT_NONE
-            with socket.create_connection((host.strip("[]"), int(port)), timeout=5) as raw, \
-                    upstream_ctx.wrap_socket(raw, server_hostname=host.strip("[]")) as upstream:
-                _relay(inner, upstream)
-            inner.close()
+            # Closed on every way out: a handshake that ends after __exit__, or an upstream that
+            # refuses, once left it to the garbage collector (an unclosed-socket ResourceWarning,
+            # an error under warnings-as-errors, in whichever test ran next).
+            with context.wrap_socket(client, server_side=True) as inner:
+                if not self._keep(inner):
+                    return
+                upstream_ctx = ssl.create_default_context()
+                upstream_ctx.check_hostname = False
+                upstream_ctx.verify_mode = ssl.CERT_NONE
+                with socket.create_connection((host.strip("[]"), int(port)), timeout=5) as raw, \
+                        upstream_ctx.wrap_socket(raw, server_hostname=host.strip("[]")) as upstream:
+                    _relay(inner, upstream)
+
+    def _keep(self, inner: ssl.SSLSocket) -> bool:
+        """Let __exit__ close `inner` (it wakes the relay); False once the proxy has stopped."""
+        with self._lock:
+            if not self._stop:
+                self._open.append(inner)
+            return not self._stop
 
     def _serve(self) -> None:
         while not self._stop:
@@ -150,14 +162,19 @@ class InterceptingProxy:
             threading.Thread(target=self._handle, args=(client,), daemon=True).start()
 
     def __enter__(self) -> InterceptingProxy:
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop = True
+        with self._lock:
+            self._stop = True
+            still_open, self._open = self._open, []
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept(); close() alone does not
         self.listener.close()
-        for inner in self._open:
+        for inner in still_open:
             inner.close()
+        self._thread.join(timeout=2)
 
 
 class ZoneResolver(BaseResolver):  # type: ignore[misc]
