@@ -103,8 +103,12 @@ def _relay(a: socket.socket, b: socket.socket) -> None:
                 if not data:
                     return
                 (b if source is a else a).sendall(data)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: select() on a socket __exit__ has closed
         return
+
+
+#: How long an intercepting-proxy handler waits for a peer (so __exit__ waits at most this long).
+HANDLER_TIMEOUT_S = 5.0
 
 
 class InterceptingProxy:
@@ -119,6 +123,7 @@ class InterceptingProxy:
         self._lock = threading.Lock()
         self._open: list[ssl.SSLSocket] = []
         self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._handlers: list[threading.Thread] = []
 
     def _handle(self, client: socket.socket) -> None:
         with contextlib.suppress(OSError, ssl.SSLError), client:
@@ -133,9 +138,7 @@ class InterceptingProxy:
             client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ca.issue_cert(host.strip("[]"), "127.0.0.1").configure_cert(context)
-            # Closed on every way out: a handshake that ends after __exit__, or an upstream that
-            # refuses, once left it to the garbage collector (an unclosed-socket ResourceWarning,
-            # an error under warnings-as-errors, in whichever test ran next).
+            # Closed on every way out, also when the upstream refuses.
             with context.wrap_socket(client, server_side=True) as inner:
                 if not self._keep(inner):
                     return
@@ -159,7 +162,11 @@ class InterceptingProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+            client.settimeout(HANDLER_TIMEOUT_S)
+            handler = threading.Thread(target=self._handle, args=(client,), daemon=True)
+            with self._lock:
+                self._handlers.append(handler)
+            handler.start()
 
     def __enter__(self) -> InterceptingProxy:
         self._thread.start()
@@ -172,9 +179,18 @@ class InterceptingProxy:
         with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)  # wakes accept(); close() alone does not
         self.listener.close()
-        for inner in still_open:
-            inner.close()
         self._thread.join(timeout=2)
+        for inner in still_open:
+            with contextlib.suppress(OSError):
+                inner.shutdown(socket.SHUT_RDWR)  # wakes the relay's select()
+            inner.close()
+        # Wait for the handlers while the test's upstream still runs. A handler that reached
+        # the upstream only after the test had stopped it got a reset in the middle of
+        # wrap_socket(), which (CPython 3.11) raises without closing the SSLSocket it made:
+        # an unclosed-socket ResourceWarning, an error under warnings-as-errors, in whichever
+        # test ran next.
+        for handler in self._handlers:
+            handler.join(timeout=HANDLER_TIMEOUT_S + 1)
 
 
 class ZoneResolver(BaseResolver):  # type: ignore[misc]
