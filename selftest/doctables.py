@@ -1,8 +1,9 @@
-"""The README's catalog and scenario tables, generated from the data, never kept by hand.
+"""Tables in the docs, generated from the data and the registries, never kept by hand.
 
-    python -m selftest.doctables README.md     # rewrite the tables in place
+    python -m selftest.doctables      # rewrite README.md's catalog tables and
+                                      # scenarios/README.md's list of faults and steps
 
-`tests/test_readme.py` fails when the README's tables differ from what this renders.
+`tests/test_readme.py` fails when either differs from what this renders.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+from selftest import faults, steps
 from selftest.catalog import LAYERS, Catalog, load
 from selftest.scenarios_index import documents_index
 
 BEGIN, END = "<!-- generated: catalog-tables -->", "<!-- /generated: catalog-tables -->"
+REGISTRY_BEGIN = "<!-- generated: faults-and-steps -->"
+REGISTRY_END = "<!-- /generated: faults-and-steps -->"
 
 
 def render(catalog: Catalog | None = None) -> str:
@@ -41,20 +46,40 @@ def render(catalog: Catalog | None = None) -> str:
     return "\n".join(lines)
 
 
-def replace_tables(readme: str, tables: str) -> str:
-    """The README text with the generated block replaced by `tables`."""
-    head, _, rest = readme.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    return f"{head}{BEGIN}\n{tables}\n{END}{tail}"
+def render_registries() -> str:
+    """Markdown: every fault server and client step a scenario may name, with what it does."""
+    lines = ["| fault server (`[server] fault`) | what it does | module |", "|---|---|---|"]
+    lines += [_registry_row(name, thing) for name, thing in sorted(faults.load_all().items())]
+    lines += ["", "| client step (`[client] step`) | what it does | module |", "|---|---|---|"]
+    lines += [_registry_row(name, thing) for name, thing in sorted(steps.load_all().items())]
+    return "\n".join(lines)
+
+
+def _registry_row(name: str, thing: Any) -> str:
+    target = getattr(thing, "func", thing)  # a functools.partial registers a preset class
+    first = " ".join((target.__doc__ or "").split("\n\n")[0].split())
+    presets = ", ".join(f"{k}={v!r}" for k, v in getattr(thing, "keywords", {}).items() if v)
+    doc = f"{first} ({presets})" if presets else first
+    return f"| `{name}` | {doc.replace('|', '/')} | `{target.__module__}` |"
+
+
+def replace_block(text: str, begin: str, end: str, block: str) -> str:
+    """`text` with what stands between the markers `begin` and `end` replaced by `block`."""
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    return f"{head}{begin}\n{block}\n{end}{tail}"
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0] if argv else "README.md")
-    text = path.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        print(f"{path}: no {BEGIN} ... {END} block to fill", file=sys.stderr)
-        return 2
-    path.write_text(replace_tables(text, render()), encoding="utf-8")
+    root = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent
+    targets = ((root / "README.md", BEGIN, END, render),
+               (root / "scenarios" / "README.md", REGISTRY_BEGIN, REGISTRY_END, render_registries))
+    for path, begin, end, make in targets:
+        text = path.read_text(encoding="utf-8")
+        if begin not in text or end not in text:
+            print(f"{path}: no {begin} ... {end} block to fill", file=sys.stderr)
+            return 2
+        path.write_text(replace_block(text, begin, end, make()), encoding="utf-8")
     return 0
 
 

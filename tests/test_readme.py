@@ -34,4 +34,13 @@ def test_generated_tables_are_current() -> None:
 
     readme = (ROOT / "README.md").read_text()
     block = readme.split(BEGIN)[1].split(END)[0].strip()
-    assert block == render().strip(), "run: python -m selftest.doctables README.md"
+    assert block == render().strip(), "run: python -m selftest.doctables"
+
+
+def test_fault_and_step_list_is_current() -> None:
+    """scenarios/README.md lists exactly the registered fault servers and client steps."""
+    from selftest.doctables import REGISTRY_BEGIN, REGISTRY_END, render_registries
+
+    text = (ROOT / "scenarios" / "README.md").read_text()
+    block = text.split(REGISTRY_BEGIN)[1].split(REGISTRY_END)[0].strip()
+    assert block == render_registries().strip(), "run: python -m selftest.doctables"
