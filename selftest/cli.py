@@ -22,7 +22,9 @@ COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve")
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}")
+        # main() prints "selftest: "; a subcommand's errors name the subcommand after it.
+        command = self.prog.removeprefix("selftest").strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def build_parser() -> argparse.ArgumentParser:

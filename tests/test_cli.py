@@ -54,3 +54,16 @@ def test_module_entry_point_runs() -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "curl:52" in done.stdout
+
+
+def test_subcommand_usage_errors_name_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    """A bad argument to a subcommand reads 'selftest: catalog: ...', once, exit 2."""
+    assert main(["catalog", "--layer", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("selftest: catalog: argument --layer") and err.count("selftest") == 1
+
+
+def test_serve_rejects_an_impossible_port(capsys: pytest.CaptureFixture[str]) -> None:
+    """--port 99999 is a usage error, not a URL nobody can reach."""
+    assert main(["serve", "curl-52", "--port", "99999"]) == 2
+    assert "not a port number" in capsys.readouterr().err

@@ -22,7 +22,7 @@ HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", metavar="SCENARIO",
                         help="a scenario id (curl-52) or catalog id (curl:52), or `fakebox`")
-    parser.add_argument("--port", type=int, default=0,
+    parser.add_argument("--port", type=_port, default=0,
                         help="listen on this port of 127.0.0.1 (default: any free port)")
     try:
         from selftest.fakebox import serve as fakebox_serve
@@ -89,6 +89,13 @@ def hint_lines(runner: Any, item: Any, urls: dict[str, str]) -> list[str]:
                      f"`selftest reproduce {item.id} -v` shows what it sends")
     lines.append("# serving until Ctrl-C")
     return lines
+
+
+def _port(text: str) -> int:
+    """A TCP port number for --port (0: any free one)."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
 
 
 _ADDRESS_PARTS = frozenset({"url", "host", "port", "hostport"})
