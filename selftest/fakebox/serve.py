@@ -18,6 +18,13 @@ from selftest.waiting import wait_until_stopped
 from .server import running
 
 
+def _non_negative(text: str) -> int:
+    """A byte count or a delay: a whole number, 0 or more."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The fake's options (not --port: the serve command adds that)."""
     parser.add_argument("--tls", action="store_true",
@@ -25,11 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clock-offset", type=float, default=0.0, metavar="SECONDS",
                         help="run the fake's clock this far ahead (negative: behind)")
     parser.add_argument("--token", help="accept this access token (default: a random one)")
-    parser.add_argument("--space-amount", type=int, metavar="BYTES", help="the user's quota")
-    parser.add_argument("--space-used", type=int, metavar="BYTES", help="space already used")
-    parser.add_argument("--max-upload-size", type=int, metavar="BYTES",
+    parser.add_argument("--space-amount", type=_non_negative, metavar="BYTES",
+                        help="the user's quota")
+    parser.add_argument("--space-used", type=_non_negative, metavar="BYTES",
+                        help="space already used")
+    parser.add_argument("--max-upload-size", type=_non_negative, metavar="BYTES",
                         help="the user's largest allowed file")
-    parser.add_argument("--latency-ms", type=int, default=0, metavar="MS",
+    parser.add_argument("--latency-ms", type=_non_negative, default=0, metavar="MS",
                         help="delay every response by this many milliseconds")
 
 
