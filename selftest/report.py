@@ -7,6 +7,7 @@ text report, and both write JUnit XML here so CI systems show one test case per 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -55,6 +56,15 @@ def junit_xml(suite: str, cases: Iterable[JUnitCase]) -> str:
         elif case.message:
             ET.SubElement(element, "system-out").text = case.message
     return ET.tostring(root, encoding="unicode", xml_declaration=True)
+
+
+def check_writable(path: str | None) -> None:
+    """Raise UsageError now, before a long run, when `path` cannot be written later."""
+    if not path:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError(f"cannot write {path!r}: {folder!r} is not a writable folder")
 
 
 def write_junit(path: str, suite: str, cases: Iterable[JUnitCase]) -> None:

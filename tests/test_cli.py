@@ -67,3 +67,13 @@ def test_serve_rejects_an_impossible_port(capsys: pytest.CaptureFixture[str]) ->
     """--port 99999 is a usage error, not a URL nobody can reach."""
     assert main(["serve", "curl-52", "--port", "99999"]) == 2
     assert "not a port number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["reproduce", "curl-52"],
+                                     ["preflight", "--only", "proxy"]])
+def test_unwritable_junit_path_fails_before_running(command: list[str],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A --junit-xml in a missing folder is a usage error up front, before any work is done."""
+    assert main([*command, "--junit-xml", "/nonexistent/folder/out.xml"]) == 2
+    captured = capsys.readouterr()
+    assert "not a writable folder" in captured.err and captured.out == ""

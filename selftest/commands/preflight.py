@@ -90,8 +90,9 @@ def run(args: argparse.Namespace) -> int:
     from selftest import preflight
     from selftest.checks.context import Context
     from selftest.checks.options import options_from, secrets_of
-    from selftest.report import SCHEMA_VERSION, JUnitCase, dump_json, write_junit
+    from selftest.report import SCHEMA_VERSION, JUnitCase, check_writable, dump_json, write_junit
 
+    check_writable(args.junit_xml)
     options = options_from(args, os.environ)
     scrub = secrets_of(options)
     show_progress = sys.stderr.isatty() and not args.json

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from selftest.catalog import LAYERS
 from selftest.errors import UsageError
+from selftest.report import check_writable
 from selftest.scenario import Scenario
 from selftest.status import ExitStatus
 
@@ -35,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from selftest.commands._reproduce_output import progress, report
     from selftest.runner import Runner
 
+    check_writable(args.junit_xml)
     chosen = select(scenario_module.load_all(), args.ids, args.layer)
     results = []
     with Runner(verbose=args.verbose) as runner:
