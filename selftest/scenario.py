@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from selftest.errors import ScenarioError
 
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires"}
 _EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
-_REQUIRES_KEYS = {"protocols", "features", "python", "env", "reason"}
+_REQUIRES_KEYS = {"protocols", "features", "python", "programs", "env", "reason"}
 _ENTRY_ID = re.compile(r"^[a-z]+:[^\s:]+(?::[^\s]+)?$")
 _PLACEHOLDER = re.compile(r"\{(env:[A-Za-z0-9_]+|[a-z_][a-z0-9_]*)\}")
 
@@ -45,6 +46,8 @@ class Requires:
     protocols: tuple[str, ...] = ()
     features: tuple[str, ...] = ()
     python: tuple[str, ...] = ()
+    #: Programs that must be on PATH (a C compiler for a purpose-built OpenSSL engine).
+    programs: tuple[str, ...] = ()
     env: tuple[str, ...] = ()
     #: Why the requirement exists, added to the skip reason.
     reason: str = ""
@@ -197,6 +200,9 @@ def _first_missing(requires: Requires) -> str | None:
     for module in requires.python:
         if importlib.util.find_spec(module) is None:
             return f"the Python package {module!r} is not installed"
+    for program in requires.programs:
+        if shutil.which(program) is None:
+            return f"the program {program!r} is not on PATH"
     for variable in requires.env:
         if not os.environ.get(variable):
             return f"the environment variable {variable} is not set"
