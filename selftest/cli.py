@@ -1,9 +1,11 @@
 """The `selftest` command: argparse, one error boundary, an ExitStatus.
 
 Each subcommand lives in `selftest/commands/NAME.py` with `HELP`, `configure(parser)` and
-`run(args) -> int`. Command modules import their heavy machinery inside `run()`, so that
-`selftest explain` never pays for the fault servers. Every SelftestError becomes one line on
-stderr and an exit status, never a traceback (httpie's `core.py` is the model).
+`run(args) -> int`. Only the chosen subcommand is configured (`--help` configures none), and
+command modules import their heavy machinery inside `configure()`/`run()`, so that
+`selftest explain` never pays for the fault servers (tests/test_cli.py checks sys.modules).
+Every SelftestError becomes one line on stderr and an exit status, never a traceback (httpie's
+`core.py` is the model).
 """
 
 from __future__ import annotations
@@ -27,7 +29,19 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{command}: {message}" if command else message)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand in argv: the first word not an option (top-level options take no values)."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with argv, only the subcommand it names is configured (None: all of them)."""
+    chosen = _chosen(argv) if argv is not None else None
     parser = _Parser(
         prog="selftest",
         description="Check and explain the path from this machine to the Box API.",
@@ -39,15 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"selftest.commands.{name}")
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
-        module.configure(sub)
-        sub.set_defaults(_run=module.run)
+        if argv is None or name == chosen:
+            module.configure(sub)
+            sub.set_defaults(_run=module.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (also used in-process by the tests)."""
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if args.debug:
             from selftest.debuginfo import debug_lines

@@ -11,10 +11,12 @@ import argparse
 import io
 import os
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from selftest.checks import CHECK_NAMES, CheckResult
 from selftest.status import ExitStatus
+
+if TYPE_CHECKING:  # the checks are imported when preflight is the command (start-up time)
+    from selftest.checks import CheckResult
 
 HELP = "check DNS, proxy, TLS, clock, token and quota on the way to Box"
 
@@ -22,6 +24,8 @@ _STATUS_WORD = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "SKIP"}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from selftest.checks import CHECK_NAMES
+
     add = parser.add_argument
     add("--json", action="store_true", help="print the JSON report (DESIGN.md contract)")
     add("--junit-xml", metavar="FILE", help="also write one JUnit test case per check")

@@ -10,17 +10,21 @@ from __future__ import annotations
 import argparse
 import difflib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from selftest.catalog import LAYERS
 from selftest.errors import UsageError
 from selftest.report import check_writable
-from selftest.scenario import Scenario
 from selftest.status import ExitStatus
+
+if TYPE_CHECKING:  # imported when reproduce or serve is the command (start-up time)
+    from selftest.scenario import Scenario
 
 HELP = "replay documented failures against local servers and check each diagnosis"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from selftest.catalog import LAYERS
+
     parser.add_argument("ids", nargs="*", metavar="ID",
                         help="scenario ids (curl-52) or catalog ids (curl:52); default: all")
     parser.add_argument("--layer", choices=LAYERS,

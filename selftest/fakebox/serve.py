@@ -15,8 +15,6 @@ from typing import TextIO
 
 from selftest.waiting import wait_until_stopped
 
-from .server import running
-
 
 def _non_negative(text: str) -> int:
     """A byte count or a delay: a whole number, 0 or more."""
@@ -45,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, *, stop: threading.Event | None = None,
         out: TextIO | None = None) -> int:
     """Serve until KeyboardInterrupt, SIGTERM or `stop` is set; exit status 0."""
+    from .server import running  # werkzeug, jwt, cryptography: only when the fake runs
+
     out = out or sys.stdout
     with running(tls=args.tls, clock_offset_s=args.clock_offset, token=args.token,
                  space_amount=args.space_amount, space_used=args.space_used,
