@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from selftest import __version__
 from selftest.errors import SelftestError, UsageError
+from selftest.interrupts import Interrupted
 from selftest.status import ExitStatus
 
 COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve")
@@ -80,8 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SelftestError as exc:
         print(f"selftest: {exc}", file=sys.stderr)
         return ExitStatus.HARNESS
-    except KeyboardInterrupt:
-        print("selftest: interrupted", file=sys.stderr)
-        return ExitStatus.INTERRUPTED
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP under signals_raise()
+        name = f" ({exc.args[0]})" if isinstance(exc, Interrupted) else ""
+        print(f"selftest: interrupted{name}", file=sys.stderr)
+        return exc.exit_status if isinstance(exc, Interrupted) else ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from selftest.faults import register
+from selftest.interrupts import keep_signal_handlers
 
 
 @register("proxy-auth-required")
@@ -35,7 +36,10 @@ class ProxyAuthRequired:
             "--hostname", "127.0.0.1", "--port", str(self.port), "--basic-auth", self.auth,
             "--num-workers", "1", "--num-acceptors", "1", "--log-level", "CRITICAL",
         ])
-        self._proxy.__enter__()
+        # proxy.py's setup installs SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers that call
+        # sys.exit(0): left in place, Ctrl-C or SIGTERM would end a whole run "successfully".
+        with keep_signal_handlers():
+            self._proxy.__enter__()
         self.port = int(self._proxy.flags.port)
         hostport = f"127.0.0.1:{self.port}"
         self.urls = {"url": f"http://{hostport}", "proxy": f"http://{hostport}",

@@ -1,0 +1,108 @@
+"""Signals as exceptions, and signal handlers nobody else may keep: for commands that clean up.
+
+A command that starts servers and writes temporary files (certificates, a JWT app's private key)
+must unwind on SIGINT, SIGTERM and SIGHUP, so that every `with` block and `finally` runs and no
+file is left behind. Python turns only SIGINT into an exception (KeyboardInterrupt); SIGTERM and
+SIGHUP kill the process outright. `signals_raise()` makes all three raise `Interrupted`, whose
+`exit_status` is the shell's 128 + signal number (130, 143, 129)::
+
+    with signals_raise():
+        run_everything()          # an Interrupted unwinds it; cli.main() returns 128 + signum
+
+`keep_signal_handlers()` is for libraries that install process-wide handlers as a side effect
+(proxy.py installs SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers that call `sys.exit(0)`): every handler
+is put back as it was when the block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+#: The signals that stop a command and make it clean up (SIGINT: Ctrl-C; SIGTERM: a supervisor,
+#: `kill`, a CI job being cancelled; SIGHUP: the terminal went away).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised in the main thread when a stop signal arrives inside `signals_raise()`.
+
+    A KeyboardInterrupt, so that code written for Ctrl-C (pytest, `except KeyboardInterrupt`)
+    treats SIGTERM and SIGHUP the same way.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_status(self) -> int:
+        """The shell's convention for "ended by signal N": 128 + N."""
+        return 128 + self.signum
+
+
+class Stop(threading.Event):
+    """Set when a stop signal arrived; `signum` says which (0 until then)."""
+
+    signum: int = 0
+
+    def check(self) -> None:
+        """Raise Interrupted if a signal arrived (its exception may have been swallowed)."""
+        if self.is_set():
+            raise Interrupted(self.signum or signal.SIGINT)
+
+
+def on_main_thread() -> bool:
+    """Only the main thread may install signal handlers."""
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def signals_raise(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[Stop]:
+    """While the block runs, each of `signals` raises Interrupted in the main thread (once).
+
+    Yields a Stop that is set when the first signal arrives: a loop whose exception could have
+    been swallowed (raised inside a pycurl callback, which prints and drops it) calls its
+    `check()` between steps. Later signals are ignored, so that the clean-up the first one
+    started is not itself interrupted. Off the main thread this installs nothing.
+    """
+    stop = Stop()
+    if not on_main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            return
+        stop.signum = signum
+        stop.set()
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, handler) for signum in signals}
+    try:
+        yield stop
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old if old is not None else signal.SIG_DFL)
+
+
+def _catchable() -> list[int]:
+    return [s for s in signal.valid_signals() if s not in (signal.SIGKILL, signal.SIGSTOP)]
+
+
+@contextlib.contextmanager
+def keep_signal_handlers() -> Iterator[None]:
+    """Put back, when the block ends, every signal handler that code inside it replaced."""
+    if not on_main_thread():  # nothing off the main thread can replace a handler
+        yield
+        return
+    before = {signum: signal.getsignal(signum) for signum in _catchable()}
+    try:
+        yield
+    finally:
+        for signum, old in before.items():
+            if old is not None and signal.getsignal(signum) is not old:
+                signal.signal(signum, old)

@@ -1,0 +1,81 @@
+"""Run a command in a subprocess with a private TMPDIR, signal it once it is busy, see what is left.
+
+Shared by the interrupt tests: a command is started with TMPDIR pointing at an empty folder of its
+own, so that every temporary file it makes lands there; `interrupt()` waits until the command is
+in the middle of its work (a line on stdout, or a first entry in that folder), sends the signal,
+and returns the exit status, how long the exit took and what is still in the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+#: A hang guard, not a speed limit: the measured times go to BENCHMARKS.md.
+EXIT_GUARD_S = 30.0
+READY_GUARD_S = 60.0
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """What a signalled command did: its exit status, its exit time, its output, its leftovers."""
+
+    returncode: int
+    exit_s: float
+    stdout: str
+    stderr: str
+    left: list[str]
+
+
+def selftest_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "selftest", *args]
+
+
+def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str | None = None,
+              cwd: Path | None = None) -> Interrupted:
+    """Start `argv` with TMPDIR=`tmpdir`, signal it once busy, wait for it, list `tmpdir`.
+
+    Busy means: `ready_line` was printed on stdout, or (without one) something appeared in
+    `tmpdir`, i.e. the command has temporary files that it must now remove.
+    """
+    tmpdir.mkdir(exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env, cwd=cwd)
+    try:
+        _wait_until_busy(process, tmpdir, ready_line)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=EXIT_GUARD_S)
+        exit_s = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    left = sorted(str(p.relative_to(tmpdir)) for p in tmpdir.rglob("*"))
+    return Interrupted(process.returncode, exit_s, stdout, stderr, left)
+
+
+def _wait_until_busy(process: subprocess.Popen[str], tmpdir: Path,
+                     ready_line: str | None) -> None:
+    deadline = time.monotonic() + READY_GUARD_S
+    if ready_line is not None:
+        assert process.stdout is not None
+        while (line := process.stdout.readline()) and line.rstrip("\n") != ready_line:
+            assert time.monotonic() < deadline, f"no {ready_line!r} line in time"
+        assert line, f"ended before {ready_line!r}: {process.communicate()[1][-2000:]}"
+        return
+    while not any(tmpdir.iterdir()):
+        assert process.poll() is None, f"ended before it was busy: {process.communicate()}"
+        assert time.monotonic() < deadline, "no temporary file appeared in time"
+        time.sleep(0.01)
+
+
+#: Exit statuses by the shell's convention (128 + signal number).
+EXPECTED_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
