@@ -13,7 +13,7 @@ import re
 import shutil
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -23,9 +23,27 @@ from selftest.errors import ScenarioError
 
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires"}
 _EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
+#: Sub-tables of [expect] for a client that differs from pycurl's libcurl 8.x, and their keys.
+_VARIANTS = ("libcurl7", "wordpress")
+_VARIANT_KEYS = {"curl_code", "http_status", "connect_status", "diagnosis", "message", "reason"}
 _REQUIRES_KEYS = {"protocols", "features", "python", "programs", "env", "reason"}
 _ENTRY_ID = re.compile(r"^[a-z]+:[^\s:]+(?::[^\s]+)?$")
 _PLACEHOLDER = re.compile(r"\{(env:[A-Za-z0-9_]+|[a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Where one client generation differs from [expect], and why: `[expect.libcurl7]` is what
+    libcurl 7.x returns (PHP's cURL on Debian 12 and older), `[expect.wordpress]` what WordPress's
+    HTTP API reports instead (it follows redirects and checks URLs itself). Fields left out keep
+    [expect]'s value; `message` is text the client's message must contain."""
+
+    reason: str
+    curl_code: tuple[int, ...] = ()
+    http_status: int | None = None
+    connect_status: int | None = None
+    diagnosis: tuple[str, ...] = ()
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,34 @@ class Expect:
     connect_status: int | None = None
     phase: str | None = None
     diagnosis: tuple[str, ...] = ()
+    #: Differences by client generation, keyed "libcurl7" / "wordpress".
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    #: Text the client's message must contain (set only by a variant).
+    message: str = ""
+    #: Why this expectation differs from [expect] (set only by a variant).
+    reason: str = ""
+
+    def for_client(self, libcurl_major: int, *, wordpress: bool = False) -> Expect:
+        """What a client on that libcurl generation (and WordPress's HTTP API, if so) must see.
+
+        Where a variant applies, the phase is not compared: the variant's code ends elsewhere.
+        """
+        names = (["libcurl7"] if libcurl_major < 8 else []) + (["wordpress"] if wordpress else [])
+        merged = replace(self, variants={})
+        for name in names:
+            variant = self.variants.get(name)
+            if variant is None:
+                continue
+            merged = replace(
+                merged, phase=None, curl_code=variant.curl_code or merged.curl_code,
+                http_status=variant.http_status if variant.http_status is not None
+                else merged.http_status,
+                connect_status=variant.connect_status if variant.connect_status is not None
+                else merged.connect_status,
+                diagnosis=variant.diagnosis or merged.diagnosis,
+                message=variant.message or merged.message,
+                reason="; ".join(r for r in (merged.reason, variant.reason) if r))
+        return merged
 
 
 @dataclass(frozen=True)
@@ -147,23 +193,50 @@ def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 def _expect(raw: Any) -> Expect:
     if not isinstance(raw, dict):
         raise ValueError("[expect] must be a table")
-    unknown = set(raw) - _EXPECT_KEYS
+    unknown = set(raw) - _EXPECT_KEYS - set(_VARIANTS)
     if unknown:
         raise ValueError(f"[expect] has unknown key(s) {sorted(unknown)}; "
-                         f"allowed: {sorted(_EXPECT_KEYS)}")
+                         f"allowed: {sorted(_EXPECT_KEYS | set(_VARIANTS))}")
+    variants = {name: _variant(raw[name], name) for name in _VARIANTS if name in raw}
+    return Expect(curl_code=_codes(raw, "expect"), http_status=raw.get("http_status"),
+                  connect_status=raw.get("connect_status"), phase=raw.get("phase"),
+                  diagnosis=_ids(raw, "expect"), variants=variants)
+
+
+def _codes(raw: Mapping[str, Any], where: str) -> tuple[int, ...]:
     codes = raw.get("curl_code", [])
     codes = [codes] if isinstance(codes, int) else codes
     if not isinstance(codes, list) or not all(isinstance(c, int) for c in codes):
-        raise ValueError("[expect] curl_code must be an integer or a list of integers")
-    diagnosis = raw.get("diagnosis", [])
-    if not isinstance(diagnosis, list) or not all(isinstance(d, str) for d in diagnosis):
-        raise ValueError("[expect] diagnosis must be a list of catalog ids")
+        raise ValueError(f"[{where}] curl_code must be an integer or a list of integers")
     for key in ("http_status", "connect_status"):
         if key in raw and not isinstance(raw[key], int):
-            raise ValueError(f"[expect] {key} must be an integer")
-    return Expect(curl_code=tuple(codes), http_status=raw.get("http_status"),
-                  connect_status=raw.get("connect_status"), phase=raw.get("phase"),
-                  diagnosis=tuple(diagnosis))
+            raise ValueError(f"[{where}] {key} must be an integer")
+    return tuple(codes)
+
+
+def _ids(raw: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    diagnosis = raw.get("diagnosis", [])
+    if not isinstance(diagnosis, list) or not all(isinstance(d, str) for d in diagnosis):
+        raise ValueError(f"[{where}] diagnosis must be a list of catalog ids")
+    return tuple(diagnosis)
+
+
+def _variant(raw: Any, name: str) -> Variant:
+    where = f"expect.{name}"
+    if not isinstance(raw, dict):
+        raise ValueError(f"[{where}] must be a table")
+    unknown = set(raw) - _VARIANT_KEYS
+    if unknown:
+        raise ValueError(f"[{where}] has unknown key(s) {sorted(unknown)}; "
+                         f"allowed: {sorted(_VARIANT_KEYS)}")
+    reason, message = raw.get("reason"), raw.get("message", "")
+    if not isinstance(reason, str) or not reason:
+        raise ValueError(f"[{where}] needs a reason: why this client differs")
+    if not isinstance(message, str):
+        raise ValueError(f"[{where}] message must be a string")
+    return Variant(reason=reason, curl_code=_codes(raw, where),
+                   http_status=raw.get("http_status"), connect_status=raw.get("connect_status"),
+                   diagnosis=_ids(raw, where), message=message)
 
 
 def _requires(raw: Mapping[str, Any]) -> Requires:

@@ -22,15 +22,6 @@ from selftest.scenario import Scenario, load_all
 
 CURL = shutil.which("curl")
 
-#: Scenario -> (exit code, why) for a curl CLI built on libcurl 7.x instead of pycurl's 8.x.
-LIBCURL7_DIFFERENCES = {
-    "curl-7-proxy-auth-required": (56, "libcurl 7 reports a refused CONNECT tunnel as 56, 8 as 7"),
-    "curl-7-proxy-connect-403": (56, "libcurl 7 reports a refused CONNECT tunnel as 56, 8 as 7"),
-    "curl-16": (52, "libcurl 7 reads an HTTP/1.1 answer to an h2 preface as an empty reply"),
-    "curl-100": (52, "code 100 (TOO_LARGE) does not exist in libcurl 7: the server hangs up"),
-}
-
-
 def _cli_libcurl_major() -> int:
     if CURL is None:
         return 0
@@ -63,7 +54,7 @@ def _exit_code_of_hint(runner: Runner, item: Scenario) -> int | None:
 @pytest.mark.skipif(CURL is None, reason="the curl command line tool is not installed")
 def test_curl_cli_sees_the_same_codes() -> None:
     """Each hinted curl command exits with the code the scenario expects of libcurl."""
-    old_libcurl = _cli_libcurl_major() < 8
+    major = _cli_libcurl_major()
     compared, wrong = 0, []
     with Runner() as runner:
         for item in _http_scenarios():
@@ -72,9 +63,7 @@ def test_curl_cli_sees_the_same_codes() -> None:
                 continue
             compared += 1
             assert item.expect is not None
-            allowed = set(item.expect.curl_code)
-            if old_libcurl and item.id in LIBCURL7_DIFFERENCES:
-                allowed.add(LIBCURL7_DIFFERENCES[item.id][0])
+            allowed = set(item.expect.for_client(major).curl_code)
             if code not in allowed:
                 wrong.append(f"{item.id}: curl exited {code}, expected {sorted(allowed)}")
     assert wrong == []

@@ -7,7 +7,9 @@ have at a served fault and see the same exit code. Options with no curl flag are
 from __future__ import annotations
 
 import shlex
+import tempfile
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 Flag = Callable[[Any], list[str]]
@@ -55,13 +57,35 @@ OPTION_FLAGS: dict[str, Flag] = {
 }
 
 
+def padding_file(size_bytes: int) -> Path:
+    """A file holding the scenario's `X-Padding` header of that size, for `curl --header @FILE`.
+
+    A header over 128 KiB cannot be one command-line argument (Linux's MAX_ARG_STRLEN), and a hint
+    that dropped it would test another request: curl-100 passed on libcurl 7 only that way.
+    """
+    path = Path(tempfile.gettempdir()) / f"selftest-padding-{size_bytes}.txt"
+    line = f"X-Padding: {'a' * size_bytes}\n"
+    if not path.is_file() or path.stat().st_size != len(line):
+        path.write_text(line, encoding="ascii")
+    return path
+
+
 def curl_command(client: Mapping[str, Any]) -> tuple[str, list[str]]:
-    """(the command line, options it cannot express) for a filled, unresolved [client] table."""
+    """(the command line, options it cannot express) for a filled, unresolved [client] table.
+
+    Everything the scenario sends is carried: method, headers (the padding one from a file),
+    body, proxy, CA, resolve pins, timeouts; what curl has no flag for is returned, never dropped.
+    """
     args = ["curl", "--silent", "--show-error", "--output", "/dev/null"]
     if client.get("method", "GET").upper() != "GET":
         args += ["--request", str(client["method"]).upper()]
     for name, value in dict(client.get("headers", {})).items():
         args += ["--header", f"{name}: {value}"]
+    padding = int(client.get("header_padding_bytes", 0))
+    if padding:
+        args += ["--header", f"@{padding_file(padding)}"]
+    if client.get("body") is not None:
+        args += ["--data-binary", str(client["body"])]
     if client.get("cainfo"):
         args += ["--cacert", str(client["cainfo"])]
     if client.get("proxy") is not None:
