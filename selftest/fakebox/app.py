@@ -8,8 +8,8 @@ Every request goes through one path::
 
 and every response leaves with `Date` (from the fake's clock), `BOX-REQUEST-ID` (not the body's
 request_id, as on Box) and `Strict-Transport-Security`. An exception nothing expected becomes a
-Box 500 internal_server_error and is kept in `state.errors`, so a test can assert there were
-none.
+Box 500 internal_server_error and a short record in `state.errors` (the newest 50, without the
+request body), so a test can assert there were none.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class FakeBoxApp:
             route = self._route(request)
             response = self._dispatch(request)
         except Exception as exc:  # the catch-all: never a traceback to the client
-            self.state.errors.append(exc)
+            self.state.record_error(request.method, request.path, exc)
             response = render_box_error(BoxApiError("internal_server_error"))
         finally:
             request.close()  # uploaded parts spool to temporary files: release them now

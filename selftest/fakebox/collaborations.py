@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from . import tree
 from .clock import iso
 from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, check_id, empty, json_response
+from .http import Ctx, check_id, empty, json_response, one_of
 from .model import Collaboration
 from .routing import Route
 from .state import State
@@ -58,8 +58,7 @@ def create(ctx: Ctx) -> Response:
         raise BoxApiError("invalid_collaboration_item")
     if not isinstance(grantee, dict) or not (grantee.get("id") or grantee.get("login")):
         raise invalid_parameter("accessible_by", grantee)
-    if doc.get("role") not in ROLES:
-        raise invalid_parameter("role", doc.get("role"))
+    role = one_of(doc.get("role"), ROLES, "role")
     item_id = check_id(str(item_ref.get("id", "")), "item.id")
     if item_id == "0":
         raise BoxApiError("collaborations_not_available_on_root_folder")
@@ -67,7 +66,7 @@ def create(ctx: Ctx) -> Response:
     with state.lock:
         folder = tree.find(state, item_id, ctx.user, "folder")
         tree.require_write(state, ctx.user, folder)
-        collab = _add(state, ctx, folder.id, grantee, str(doc["role"]))
+        collab = _add(state, ctx, folder.id, grantee, role)
         return json_response(_view(state, collab), 201)
 
 
@@ -108,15 +107,12 @@ def update(ctx: Ctx, collaboration_id: str) -> Response:
     with ctx.state.lock:
         collab = _find(ctx, collaboration_id)
         if "status" in doc:
-            if doc["status"] not in STATUSES:
-                raise invalid_parameter("status", doc["status"])
+            status = one_of(doc["status"], STATUSES, "status")
             if collab.status != "pending":
                 raise BoxApiError("invalid_status")
-            collab.status = str(doc["status"])
+            collab.status = status
         if "role" in doc:
-            if doc["role"] not in ROLES:
-                raise invalid_parameter("role", doc["role"])
-            collab.role = str(doc["role"])
+            collab.role = one_of(doc["role"], ROLES, "role")
         return json_response(_view(ctx.state, collab))
 
 

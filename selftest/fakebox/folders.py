@@ -13,8 +13,8 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from . import tree
-from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, check_id, empty, if_match, json_response, query_int, ref_id
+from .errors import BoxApiError
+from .http import Ctx, check_id, empty, if_match, json_response, one_of, query_int, ref_id
 from .model import SYNCED_STATES, Item
 from .names import check_name
 from .reserve import reserve
@@ -100,9 +100,7 @@ def update_folder(ctx: Ctx, folder_id: str) -> Response:
 
 def _set_sync_state(folder: Item, doc: dict[str, Any]) -> None:
     if "sync_state" in doc:
-        if doc["sync_state"] not in SYNC_STATES:
-            raise invalid_parameter("sync_state", doc["sync_state"])
-        folder.sync_state = doc["sync_state"]
+        folder.sync_state = one_of(doc["sync_state"], SYNC_STATES, "sync_state")
 
 
 def _move(ctx: Ctx, folder: Item, doc: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from . import tree
 from .errors import BoxApiError
-from .http import Ctx, check_id, empty
+from .http import Ctx, check_id, empty, is_small_number
 from .model import Item
 from .routing import Route
 
@@ -42,7 +42,7 @@ def _previewable(item: Item) -> None:
 def _size_ok(ctx: Ctx) -> bool:
     for name in ("min_height", "min_width", "max_height", "max_width"):
         raw = ctx.request.args.get(name, "0")
-        if not raw.isdigit() or (name.startswith("min") and int(raw) > MAX_THUMBNAIL_PX):
+        if not is_small_number(raw) or (name.startswith("min") and int(raw) > MAX_THUMBNAIL_PX):
             return False
     return True
 
@@ -69,7 +69,7 @@ def representation_page(ctx: Ctx, file_id: str, version_id: str, representation:
         item = tree.find(ctx.state, file_id, ctx.user, "file")
     _previewable(item)
     number = page.removesuffix(".png")
-    if not number.isdigit():
+    if not is_small_number(number):
         raise BoxApiError("bad_request", "The page must be a number")
     if not 1 <= int(number) <= item.page_count:
         raise BoxApiError("requested_page_out_of_range", context_info={

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from werkzeug.wrappers import Response
 
 from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, json_response
+from .http import Ctx, json_response, one_of
 from .model import Item, SharedLink
 from .routing import Route
 from .views import full
@@ -32,10 +32,8 @@ def apply_shared_link(ctx: Ctx, item: Item, doc: dict[str, Any]) -> None:
         return
     if not isinstance(spec, dict):
         raise invalid_parameter("shared_link", spec)
-    access = spec.get("access", "open")
+    access = one_of(spec.get("access", "open"), ACCESS_LEVELS, "shared_link.access")
     password = spec.get("password")
-    if access not in ACCESS_LEVELS:
-        raise invalid_parameter("shared_link.access", access)
     if password is not None and (not isinstance(password, str) or len(password) < 8):
         raise invalid_parameter("shared_link.password", "***",
                                 "Password must be at least 8 characters")

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from . import tree
 from .clock import iso
 from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, json_response, ref_id
+from .http import Ctx, json_response, one_of, ref_id
 from .model import Comment, Task, TaskAssignment
 from .routing import Route
 from .state import State
@@ -61,9 +61,7 @@ def _task_view(state: State, task: Task) -> dict[str, Any]:
 def create_task(ctx: Ctx) -> Response:
     """POST /tasks {item: {type: file, id}, action, message}."""
     doc = ctx.json()
-    action = doc.get("action", "review")
-    if action not in ACTIONS:
-        raise invalid_parameter("action", action)
+    action = one_of(doc.get("action", "review"), ACTIONS, "action")
     state = ctx.state
     with state.lock:
         item = tree.find(state, ref_id(doc, "item"), ctx.user, "file")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import threading
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,31 @@ class Config:
     max_items: int = 100_000
 
 
+#: Handler errors kept at most (the newest); each is a short text, never the request body.
+MAX_ERRORS = 50
+_TRACEBACK_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class HandlerError:
+    """An exception the catch-all turned into a 500: what was asked and a bounded traceback.
+
+    The exception object itself is not kept: its frames hold the request and its body, and a
+    server that other people fuzz must not grow by a body per crash.
+    """
+
+    method: str
+    path: str
+    error: str
+    traceback: str
+
+    @classmethod
+    def of(cls, method: str, path: str, exc: BaseException) -> HandlerError:
+        text = "".join(traceback.format_exception(exc))
+        return cls(method, path[:200], f"{type(exc).__name__}: {exc}"[:300],
+                   text[-_TRACEBACK_CHARS:])
+
+
 @dataclass
 class Injection:
     """A forced failure for the next `times` matching requests (for 500/502/503)."""
@@ -86,8 +112,9 @@ class State:
     #: Chunked upload sessions by id (see sessions.py).
     sessions: dict[str, Any] = field(default_factory=dict)
     injections: list[Injection] = field(default_factory=list)
-    #: Unexpected exceptions the catch-all turned into a 500 (tests assert it stays empty).
-    errors: list[BaseException] = field(default_factory=list)
+    #: Unexpected exceptions the catch-all turned into a 500 (tests assert it stays empty);
+    #: the newest MAX_ERRORS, see `record_error`.
+    errors: list[HandlerError] = field(default_factory=list)
     #: (parent id, folded name) -> reservation token, while a create is processing.
     reservations: dict[tuple[str, str], str] = field(default_factory=dict)
     limiter: RateLimiter | None = None
@@ -155,6 +182,12 @@ class State:
                         self.injections.remove(injection)
                     return injection
         return None
+
+    def record_error(self, method: str, path: str, exc: BaseException) -> None:
+        """Keep a short record of a handler exception; only the newest MAX_ERRORS stay."""
+        with self.lock:
+            self.errors.append(HandlerError.of(method, path, exc))
+            del self.errors[:-MAX_ERRORS]
 
     def lock_item(self, item_id: str, by_user_id: str) -> None:
         """Lock a file as `by_user_id` (others then get access_denied_item_locked)."""

@@ -14,7 +14,6 @@ SHA-1 and size are kept for files above `config.keep_content_bytes`.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from typing import IO, Any
 
@@ -22,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from . import tree
 from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, check_id, if_match, json_body, json_response, ref_id
+from .http import Ctx, check_id, if_match, json_body, json_response, parse_json_object, ref_id
 from .model import Item, User
 from .names import check_name
 from .reserve import reserve
@@ -82,10 +81,10 @@ def _multipart(ctx: Ctx) -> tuple[dict[str, Any], tuple[int, str, bytes | None]]
     if request.mimetype != "multipart/form-data":
         raise BoxApiError("unsupported_media_type", "Uploads must be multipart/form-data")
     request.max_content_length = cfg.max_direct_upload_bytes
-    try:
-        attributes = json.loads(request.form.get("attributes", ""))
-    except ValueError:
-        raise invalid_parameter("attributes", "...", "'attributes' must be JSON") from None
+    raw = request.form.get("attributes", "")
+    if not raw.strip():
+        raise invalid_parameter("attributes", "...", "'attributes' must be JSON")
+    attributes = parse_json_object(raw, "attributes")
     upload = next(iter(request.files.values()), None)
     if not isinstance(attributes, dict) or upload is None:
         raise BoxApiError("bad_request", "A multipart upload needs 'attributes' and a file")
