@@ -6,6 +6,7 @@ These are raised only when selftest cannot do its job::
     SelftestError            any fault of the harness; the CLI prints one line, exit 3
     ├── UsageError           bad input from the person at the keyboard; exit 2
     ├── CatalogError         a catalog data file is malformed or inconsistent
+    ├── MissingExtraError    the command needs an extra this install lacks (`selftest[servers]`)
     └── ScenarioError        a scenario file is malformed, or names an unknown fault or step
 """
 
@@ -24,3 +25,7 @@ class CatalogError(SelftestError):
 
 class ScenarioError(SelftestError):
     """Raised when a scenario file is malformed or names an unknown fault, step or entry."""
+
+
+class MissingExtraError(SelftestError):
+    """Raised when a command needs packages of an extra that is not installed."""

@@ -36,6 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from selftest.extras import require_servers
+
+    require_servers("reproduce")
     from selftest import scenario as scenario_module
     from selftest.commands._reproduce_output import progress, report
     from selftest.runner import Runner

@@ -20,25 +20,24 @@ HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from selftest.fakebox import serve as fakebox_serve  # its options only: werkzeug loads later
+
     parser.add_argument("scenario", metavar="SCENARIO",
                         help="a scenario id (curl-52) or catalog id (curl:52), or `fakebox`")
     parser.add_argument("--port", type=_port, default=0,
                         help="listen on this port of 127.0.0.1 (default: any free port)")
-    try:
-        from selftest.fakebox import serve as fakebox_serve
-    except ImportError:  # the fake Box API is optional for scenario serving
-        return
     fakebox_serve.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    from selftest.extras import require_servers
+
+    require_servers("serve")
     # SIGTERM is caught from here on, before any server (and its temporary files) exists.
     with sigterm_sets(threading.Event()) as stop:
         if args.scenario == "fakebox":
-            try:
-                from selftest.fakebox import serve as fakebox_serve
-            except ImportError:
-                raise UsageError("the fake Box API is not available in this version") from None
+            from selftest.fakebox import serve as fakebox_serve
+
             return int(fakebox_serve.run(args, stop=stop))
         return _serve_scenario(args.scenario, args.port, stop)
 
