@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -59,12 +60,36 @@ def junit_xml(suite: str, cases: Iterable[JUnitCase]) -> str:
 
 
 def check_writable(path: str | None) -> None:
-    """Raise UsageError now, before a long run, when `path` cannot be written later."""
+    """Raise UsageError now, before a long run, when `path` cannot be written later.
+
+    Permission bits say nothing when running as root, so the file is opened for real: an
+    existing regular file in append mode (its content is untouched), a new one created and
+    removed again. A folder, a device other than /dev/null (/dev/full fails only on write) and
+    a place nothing can be created in (/proc) are refused.
+    """
     if not path:
         return
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path!r}: it is a directory")
     folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+    if not os.path.isdir(folder):
         raise UsageError(f"cannot write {path!r}: {folder!r} is not a writable folder")
+    exists = os.path.exists(path)
+    if exists and not _plain_file(path):
+        raise UsageError(f"cannot write {path!r}: it is not a regular file")
+    try:
+        with open(path, "a" if exists else "x", encoding="utf-8"):
+            pass
+        if not exists:
+            os.unlink(path)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path!r}: {exc.strerror}") from None
+
+
+def _plain_file(path: str) -> bool:
+    mode = os.stat(path).st_mode
+    return (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)
+            or os.path.realpath(path) == os.path.realpath(os.devnull))
 
 
 def write_junit(path: str, suite: str, cases: Iterable[JUnitCase]) -> None:

@@ -11,7 +11,6 @@ proves write access to the folder and answers 409 item_name_in_use, 403 storage_
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
@@ -19,13 +18,10 @@ from selftest.checks import CheckResult, Finding, finding_from, fold, skipped
 from selftest.checks.boxapi import access_token, users_me
 from selftest.checks.context import Context
 from selftest.classify import classify
-from selftest.errors import UsageError
 
 #: Box's sign for "unlimited" storage.
 UNLIMITED_BYTES = 999_999_999_999_999
 
-_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
 
 #: What to do for each answer of the upload preflight, by Box error code.
 _PREFLIGHT_REMEDY = {
@@ -37,15 +33,6 @@ _PREFLIGHT_REMEDY = {
     "access_denied_insufficient_permissions": "The account cannot write to that folder: pick "
                                               "another folder or ask its owner for Editor access.",
 }
-
-
-def parse_size(text: str) -> int:
-    """Bytes from "123", "500MB", "2G", "1.5 GiB" (binary units, as `du -h` and WordPress use).
-    Raises UsageError for anything else."""
-    match = _SIZE.match(text)
-    if not match:
-        raise UsageError(f"cannot read size {text!r}: use bytes or a number with K, M, G or T")
-    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
 
 
 def number(value: Any) -> int | None:

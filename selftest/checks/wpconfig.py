@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from selftest.errors import UsageError
 
@@ -42,7 +43,10 @@ class WpHttpSettings:
         """The proxy as a URL libcurl would accept (credentials included), "" when none."""
         if not self.proxy_host:
             return ""
-        auth = f"{self.proxy_username}:{self.proxy_password}@" if self.proxy_username else ""
+        # WordPress hands the credentials to cURL apart (CURLOPT_PROXYUSERPWD); in a URL an '@'
+        # or ':' in them must be percent-encoded, or libcurl reads another host.
+        user, password = quote(self.proxy_username, safe=""), quote(self.proxy_password, safe="")
+        auth = f"{user}:{password}@" if self.proxy_username else ""
         port = self.proxy_port or "80"  # WP_Http_Proxy::port() has no default; curl's is 1080
         return f"http://{auth}{self.proxy_host}:{port}"
 
@@ -69,13 +73,25 @@ def _truthy(value: str) -> bool:
     return value.lower() not in ("", "0", "false", "null")
 
 
-def parse(text: str) -> WpHttpSettings:
-    """The HTTP settings defined in a wp-config.php text."""
+#: A wp-config.php is a few KB; anything this large is another file, and is not read whole.
+SIZE_LIMIT_BYTES = 1024 * 1024
+
+
+def constants(text: str) -> dict[str, str]:
+    """Every define('NAME', value) of a wp-config.php text that is not commented out."""
     values: dict[str, str] = {}
     for match in _DEFINE.finditer(_COMMENTS.sub("", text)):
         raw = match.group("single") or match.group("double") or match.group("bare") or ""
         values[match.group("name").upper()] = raw.replace("\\'", "'").replace('\\"', '"')
+    return values
 
+
+def parse(text: str) -> WpHttpSettings:
+    """The HTTP settings defined in a wp-config.php text."""
+    return _settings(constants(text))
+
+
+def _settings(values: dict[str, str]) -> WpHttpSettings:
     def listed(name: str) -> tuple[str, ...]:
         return tuple(h.strip() for h in values.get(name, "").split(",") if h.strip())
 
@@ -91,9 +107,19 @@ def parse(text: str) -> WpHttpSettings:
 
 
 def load(path: str) -> WpHttpSettings:
-    """Read wp-config.php. Raises UsageError when the file cannot be read."""
+    """Read wp-config.php (at most SIZE_LIMIT_BYTES). Raises UsageError when the file cannot be
+    read, is larger than any wp-config.php, or defines no PHP constant at all (then it is not a
+    wp-config.php, and its proxy settings would silently read as "none")."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
-            return parse(handle.read())
+            text = handle.read(SIZE_LIMIT_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read wp-config {path!r}: {exc.strerror}") from None
+    if len(text) > SIZE_LIMIT_BYTES:
+        raise UsageError(f"--wp-config {path!r} is larger than {SIZE_LIMIT_BYTES // 1024} KB: "
+                         "a wp-config.php is a few KB; is it the right file?")
+    values = constants(text)
+    if not values:
+        raise UsageError(f"--wp-config {path!r} defines no PHP constants (no define('NAME', "
+                         "value)): it is not a wp-config.php")
+    return _settings(values)
