@@ -22,3 +22,41 @@ def test_nested_json_keys() -> None:
     """Secret keys are blanked at any depth."""
     doc = redact({"a": {"access_token": "t", "list": [{"password": "p"}]}, "ok": "v"})
     assert doc == {"a": {"access_token": REDACTED, "list": [{"password": REDACTED}]}, "ok": "v"}
+
+
+def _pastes() -> list[dict[str, object]]:
+    import tomllib
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "secret_pastes.toml"
+    return list(tomllib.loads(path.read_text(encoding="utf-8"))["paste"])
+
+
+def test_secret_paste_corpus_has_no_leak() -> None:
+    """Every secret in the paste corpus is gone after redaction (0 leaks)."""
+    leaks = [(str(p["text"])[:60], s) for p in _pastes() for s in p["secrets"]  # type: ignore[attr-defined]
+             if s in redact(str(p["text"]))]
+    assert not leaks
+
+
+def test_password_with_at_signs_and_schemeless_proxy() -> None:
+    """A password holding '@' is blanked up to the host; user:pw@host:port needs no scheme."""
+    assert redact_line("http://user:p@ss@proxy.example:3128") == \
+        f"http://user:{REDACTED}@proxy.example:3128"
+    assert redact_line("--proxy bob:pw12@proxy.corp:8080") == \
+        f"--proxy bob:{REDACTED}@proxy.corp:8080"
+
+
+def test_addresses_and_placeholders_are_left_alone() -> None:
+    """E-mail addresses, git remotes and our own advice's placeholders are not secrets."""
+    for text in ("bob@example.com", "git@github.com:org/repo.git",
+                 "http://USER:PASSWORD@HOST:PORT", "Authorization: Bearer TOKEN",
+                 "couldn't fetch token: invalid_grant: maybe token expired?"):
+        assert redact_line(text) == text
+
+
+def test_every_line_of_a_paste() -> None:
+    """A header on the second line is redacted as well as one on the first."""
+    text = "curl: (22) error\n> Authorization: Bearer abcdef12345\nCookie: a=1x; b=2y; c=3z"
+    out = redact_line(text)
+    assert "abcdef12345" not in out and "3z" not in out and "(22) error" in out
