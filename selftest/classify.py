@@ -10,6 +10,7 @@ claim they name, as Box's older official SDK did, because their wording changed 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +41,18 @@ CURL_MESSAGE_DETAILS: tuple[tuple[int, str, str], ...] = (
     (35, "unsupported protocol", "no TLS version in common (Box needs TLS 1.2 or later)"),
     (35, "protocol version", "no TLS version in common (Box needs TLS 1.2 or later)"),
     (56, "connection reset", "the connection was reset by the peer"),
+    (56, "too large response headers",
+     "the response headers exceed libcurl's limit (300 KiB); libcurl 7.x also says this after "
+     "FTP CCC, when it reads the server's leftover TLS records as a reply"),
     (56, "CONNECT tunnel failed", "the proxy refused the CONNECT tunnel"),
     (7, "CONNECT tunnel failed", "the proxy refused the CONNECT tunnel"),
 )
+
+#: libcurl's words for a refused CONNECT tunnel; 7.x returns them as 56, 8.x as 7. A pasted log
+#: line has no CONNECT status of its own: these words carry it, so the proxy's status is named
+#: (the code was already chosen from the number; the text only adds the proxy's answer).
+CONNECT_REFUSED = re.compile(r"CONNECT tunnel failed, response (\d{3})")
+CONNECT_REFUSED_CODES = frozenset({7, 56})
 
 #: Old codes whose messages are refined like the code they were merged into (51 -> 60 in 7.62.0).
 CURL_MERGED_INTO = {51: 60}
@@ -99,8 +109,9 @@ def classify(obs: Observation, catalog: Catalog | None = None) -> Diagnosis:
     if obs.curl_code > 0:
         ids.append(_known(catalog, f"curl:{obs.curl_code}"))
         detail = _curl_detail(obs)
-    if obs.connect_status >= 400:
-        ids.append(_http_id(catalog, obs.connect_status))
+    connect_status = obs.connect_status or _connect_status_in_message(obs)
+    if connect_status >= 400:
+        ids.append(_http_id(catalog, connect_status))
     elif obs.http_status is not None and obs.http_status >= 400:
         ids.append(_http_id(catalog, obs.http_status))
     elif obs.http_status is None and (obs.box_error or obs.oauth_error):
@@ -145,6 +156,11 @@ def _oauth_id(catalog: Catalog, error: str, description: str) -> str:
                 return entry_id
     exact = f"oauth:{error}"
     return exact if exact in catalog else _known(catalog, "oauth:unknown")
+
+
+def _connect_status_in_message(obs: Observation) -> int:
+    match = CONNECT_REFUSED.search(obs.curl_message)
+    return int(match.group(1)) if match and obs.curl_code in CONNECT_REFUSED_CODES else 0
 
 
 def _curl_detail(obs: Observation) -> str:
