@@ -192,3 +192,26 @@ def test_php_stale_cainfo_is_named(https_box: tuple[MiniBox, str], tmp_path: Pat
     assert result.status == "fail", result.summary
     assert "php CA store" in result.summary
     assert "curl.cainfo" in result.remedy
+
+
+def test_plain_http_base_is_not_tls() -> None:
+    """An http:// base has no handshake: tls warns saying so and never says 'verified'."""
+    with serve_minibox(MiniBox()) as box:
+        options = Options(api_base=box.url, upload_base=box.url + "/api", custom_bases=True,
+                          timeout_s=10)
+        result = tls.run(Context(options))
+    assert result.status == "warn"
+    assert "plain http" in result.summary and "verified" not in result.summary.replace(
+        "nothing is encrypted or verified", "")
+    assert "--api-base" in result.remedy
+
+
+def test_skipped_hosts_are_not_counted_as_verified(https_box: tuple[MiniBox, str]) -> None:
+    """Hosts the dns check found unreachable are reported as skipped, not as verified."""
+    box, ca_file = https_box
+    ctx = Context(options_for(box, ca_file, extra_hosts=("gone.invalid", "lost.invalid")))
+    ctx.unreachable = frozenset({"gone.invalid", "lost.invalid"})
+    result = tls.run(ctx)
+    assert result.status == "pass", result.summary
+    assert result.summary.startswith("verified 1 host(s)")
+    assert "2 skipped" in result.summary

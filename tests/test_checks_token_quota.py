@@ -32,7 +32,8 @@ class FakeApi:
     """users/me, the upload preflight and the token endpoint, with knobs."""
 
     def __init__(self, **user: Any) -> None:
-        self.user = {"id": "1", "login": "admin@example.com", "name": "Admin", "status": "active",
+        self.user = {"type": "user", "id": "1", "login": "admin@example.com", "name": "Admin",
+                     "status": "active",
                      "space_amount": 10 * 1024**3, "space_used": 1024**3,
                      "max_upload_size": 5 * 1024**3, **user}
         self.preflight: tuple[int, dict[str, str], bytes] = (200, {}, b'{"upload_url": "u"}')
@@ -181,3 +182,65 @@ def test_api_budget_caps_calls() -> None:
         for _ in range(API_BUDGET + 3):
             ctx.api_call("GET /x", ctx.request(box.url + "/x"))
         assert len(box.requests) == API_BUDGET
+
+
+PORTAL = (b"<!DOCTYPE html><html><head><title>Hotel Wi-Fi</title></head><body><form>"
+          b"<input name=room></form></body></html>")
+
+
+def answers(status: int, headers: dict[str, str], body: bytes):  # type: ignore[no-untyped-def]
+    """A route giving the same answer to every request (an impostor in Box's place)."""
+    def route(method: str, path: str, request_headers: dict[str, str],
+              request_body: bytes) -> tuple[int, dict[str, str], bytes]:
+        return status, headers, body
+    return route
+
+
+@pytest.mark.parametrize(("status", "headers", "body", "what"), [
+    (200, {}, b"ok", "non-JSON body"),
+    (200, {"Content-Type": "text/html"}, PORTAL, "HTML page"),
+    (200, {"Content-Type": "application/json"}, b'{"login": null, "id": 7, "ok": true}',
+     "JSON of another shape"),
+    (200, {"Content-Type": "application/json"}, b"[1, 2]", "JSON of another shape"),
+    (403, {"Content-Type": "text/html"}, PORTAL, "HTML page"),
+    (302, {"Location": "http://portal.example/login"}, b"", "empty body"),
+])
+def test_token_never_passes_an_impostor(status: int, headers: dict[str, str], body: bytes,
+                                        what: str) -> None:
+    """users/me answered by something not Box-shaped fails naming what answered; quota skips."""
+    with serve_minibox(MiniBox(answers(status, headers, body))) as box:
+        ctx = context(box, token=TOKEN)
+        result = token.run(ctx)
+        assert result.status == "fail", result.summary
+        assert "something that is not Box answers for 127.0.0.1" in result.summary
+        assert what in result.summary
+        assert "captive portal" in result.remedy
+        assert quota.run(ctx).status == "skip"
+
+
+@pytest.mark.parametrize("preflight", [
+    (200, {}, b"ok"),
+    (200, {"Content-Type": "application/json"}, b'{"status": "ok"}'),
+    (404, {"Content-Type": "text/html"}, PORTAL),
+])
+def test_quota_never_passes_an_impostor_preflight(
+        preflight: tuple[int, dict[str, str], bytes]) -> None:
+    """An upload preflight answered in another shape than Box's is not 'accepted'."""
+    api = FakeApi()
+    api.preflight = preflight
+    with serve_minibox(MiniBox(api)) as box:
+        result = quota.run(context(box, token=TOKEN))
+        assert result.status == "fail", result.summary
+        assert "something that is not Box answers" in result.summary
+        assert "upload preflight accepted" not in result.summary
+        assert result.remedy
+
+
+def test_failing_call_remedy_is_never_see_the_diagnosis() -> None:
+    """A Box refusal without a specific remedy gets the catalog's, not 'See the diagnosis'."""
+    api = FakeApi()
+    api.preflight = box_error(404, "not_found")
+    with serve_minibox(MiniBox(api)) as box:
+        result = quota.run(context(box, token=TOKEN, folder_id="123"))
+        assert result.status == "fail"
+        assert result.remedy and "See the diagnosis" not in result.remedy

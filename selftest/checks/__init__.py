@@ -74,6 +74,16 @@ def finding_from(diagnosis: Diagnosis, status: Status, summary: str, remedy: str
     return Finding(status, text, remedy, diagnosis.ids)
 
 
+def catalog_remedy(diagnosis: Diagnosis, fallback: str) -> str:
+    """The catalog's remedy for the diagnosis's primary entry, else `fallback`: a finding always
+    says what to do, never "see the diagnosis"."""
+    from selftest import catalog
+
+    primary = diagnosis.primary
+    entry = catalog.load().find(primary) if primary else None
+    return entry.remedy if entry is not None and entry.remedy else fallback
+
+
 def worst(statuses: Sequence[Status]) -> Status:
     """The most severe status among several ("pass" when there are none)."""
     return max(statuses, key=lambda s: _SEVERITY[s], default="pass")

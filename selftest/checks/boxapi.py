@@ -10,12 +10,12 @@ plugin's back logs the plugin out (box-api-facts.md §3). Tokens stay in memory 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from selftest.checks.boxconfig import grant_form
+from selftest.checks.boxshape import is_user, json_object
 from selftest.checks.context import Context
 from selftest.observe import Observation
 
@@ -32,17 +32,17 @@ class Call:
 
     @property
     def ok(self) -> bool:
+        """The call completed with 200 (whoever answered: see `is_box_user`)."""
         return self.obs is not None and self.obs.curl_code == 0 and self.obs.http_status == 200
+
+    @property
+    def is_box_user(self) -> bool:
+        """users/me answered 200 in Box's shape (not a portal's or another API's 200)."""
+        return self.ok and is_user(self.doc)
 
 
 def _json(obs: Observation | None) -> dict[str, Any]:
-    if obs is None or not obs.body:
-        return {}
-    try:
-        doc = json.loads(obs.body)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
+    return (json_object(obs.body) if obs is not None else None) or {}
 
 
 def token_url(ctx: Context) -> str:

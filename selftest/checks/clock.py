@@ -92,7 +92,11 @@ def run(ctx: Context) -> CheckResult:
         "error_s": round(estimate.error_s, 4), "requests": estimate.requests,
         "rtt_ms": round(estimate.rtt_s * 1000, 2), "method": "Date-header bisection (htpdate)",
     }
-    verdict = judge(estimate)
+    findings = [judge(estimate)]
+    if ctx.api.scheme != "https":
+        findings.append(Finding(
+            "warn", f"the clock was read over plain http from {ctx.api.host}: nothing proves the "
+            "Date header is Box's", "Give --api-base as https:// to measure against Box itself."))
     summary = (f"clock within {abs(estimate.skew_s):.2f} ± {estimate.error_s:.3f} s "
                f"of {ctx.api.host}")
-    return fold("clock", [verdict], evidence, summary)
+    return fold("clock", findings, evidence, summary)

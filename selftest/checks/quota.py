@@ -14,8 +14,9 @@ import json
 import time
 from typing import Any
 
-from selftest.checks import CheckResult, Finding, finding_from, fold, skipped
+from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, fold, skipped
 from selftest.checks.boxapi import access_token, users_me
+from selftest.checks.boxshape import is_upload_preflight, json_object, not_box, speaks_box_errors
 from selftest.checks.context import Context
 from selftest.classify import classify
 
@@ -92,11 +93,17 @@ def preflight_upload(ctx: Context, token: str, size: int | None) -> tuple[Findin
     if obs is None:
         return Finding("skip", "the run's budget of Box API calls is spent"), evidence
     evidence["observed"] = obs.to_dict()
-    if obs.ok:
+    if obs.ok and obs.http_status == 200 and is_upload_preflight(json_object(obs.body)):
         return Finding("pass", "Box would accept the upload"), evidence
     diagnosis = classify(obs)
+    if not obs.curl_code and obs.http_status is not None and obs.http_status < 500 and (
+            obs.ok or not speaks_box_errors(obs)):
+        found = not_box(ctx.api.host, "OPTIONS /2.0/files/content", obs, request.url)
+        return Finding(found.status, found.summary, found.remedy, diagnosis.ids), evidence
     code = obs.box_error.code if obs.box_error else ""
-    remedy = _PREFLIGHT_REMEDY.get(code, "See the diagnosis.")
+    remedy = _PREFLIGHT_REMEDY.get(code) or catalog_remedy(
+        diagnosis, "Check --folder-id and the account's access to that folder; retry later if "
+        "Box is unavailable.")
     refused = f"Box's upload preflight refused {name!r}"
     return finding_from(diagnosis, "fail", refused, remedy), evidence
 
@@ -107,8 +114,9 @@ def run(ctx: Context) -> CheckResult:
     if me is None:
         return skipped("quota", "no Box token to read the quota with",
                        "Provide a token (see the token check).")
-    if not me.ok:
-        return skipped("quota", "the token check failed, so the quota cannot be read")
+    if not me.is_box_user:
+        return skipped("quota", "the token check failed, so the quota cannot be read",
+                       "Fix what the token check names first.")
     size = ctx.options.backup_size
     findings, evidence = account_findings(me.doc, size)
     token = access_token(ctx)

@@ -21,7 +21,7 @@ from typing import Any
 import certifi
 
 from selftest.ca import choose_ca_bundle
-from selftest.checks import CheckResult, Finding, Status, finding_from, fold
+from selftest.checks import CheckResult, Finding, Status, finding_from, fold, skipped
 from selftest.checks import php as php_module
 from selftest.checks.certs import MODERN_PROTOCOLS, chain, hostname_matches, session
 from selftest.checks.context import Context, Target
@@ -152,23 +152,46 @@ def _php(ctx: Context) -> tuple[list[Finding], php_module.PhpFacts | None, Any]:
     return found, facts, facts.to_dict()
 
 
+_FLAG = {"api": "--api-base", "upload": "--upload-base", "extra": "--host"}
+
+
+def _plain_http(targets: list[Target]) -> list[Finding]:
+    """An http:// base has no TLS to verify: say so, never count it as verified."""
+    return [Finding("warn", f"{t.url} is plain http: no TLS handshake, nothing is encrypted or "
+                    "verified (Box and the extension use https only)",
+                    f"Give {_FLAG.get(t.role, 'the base URL')} as https:// to test TLS; plain "
+                    "http is only for a local fake Box.") for t in targets]
+
+
 def run(ctx: Context) -> CheckResult:
     """Handshake with every target host and compare the CA stores."""
-    findings, facts, php_evidence = _php(ctx)
+    plain = [t for t in ctx.targets if t.scheme != "https"]
+    unreachable = sorted(t.host for t in ctx.targets if t.host in ctx.unreachable)
+    reachable = [t for t in ctx.targets if t not in plain and t.host not in ctx.unreachable]
+    hosts: list[dict[str, Any]] = [{"host": h, "skipped": "does not resolve"} for h in unreachable]
+    hosts += [{"host": t.host, "port": t.port, "skipped": "plain http, no TLS"} for t in plain]
+    findings = _plain_http(plain)
+    if not reachable:
+        if findings:
+            return fold("tls", findings, {"hosts": hosts}, "")
+        return skipped("tls", "skipped: no host to handshake with (see the dns check)",
+                       "Fix name resolution first.")
+    php_findings, facts, php_evidence = _php(ctx)
+    findings += php_findings
     files = stores(ctx, facts)
     if "php" in files and not os.path.isfile(files["php"]):
         del files["php"]  # already reported above, as error 77
-    reachable = [t for t in ctx.targets if t.host not in ctx.unreachable]
-    with ThreadPoolExecutor(max_workers=max(1, len(reachable))) as pool:
+    with ThreadPoolExecutor(max_workers=len(reachable)) as pool:
         results = list(pool.map(lambda t: check_host(ctx, t, files), reachable))
-    hosts: list[dict[str, Any]] = [{"host": h, "skipped": "does not resolve"}
-                                   for h in sorted(ctx.unreachable)]
+    verified = 0
     for host_findings, evidence in results:
         findings += host_findings
         hosts.append(evidence)
+        verified += evidence.get("curl_code") == 0 and not host_findings
     evidence_all: dict[str, Any] = {"hosts": hosts, "stores": files}
     if php_evidence is not None:
         evidence_all["php"] = php_evidence
     protocols = sorted({h.get("protocol", "") for h in hosts if h.get("protocol")})
+    left_out = f"; {len(unreachable)} skipped (see the dns check)" if unreachable else ""
     return fold("tls", findings, evidence_all,
-                f"verified {len(hosts)} host(s) ({', '.join(protocols) or 'TLS'})")
+                f"verified {verified} host(s) ({', '.join(protocols) or 'TLS'}){left_out}")

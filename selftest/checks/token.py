@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from selftest.checks import CheckResult, Finding, finding_from, fold, skipped
-from selftest.checks.boxapi import Call, access_token, jwt_grant, users_me
+from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, fold, skipped
+from selftest.checks.boxapi import Call, access_token, jwt_grant, token_url, users_me
+from selftest.checks.boxshape import not_box, speaks_box_errors
 from selftest.checks.context import Context
 from selftest.classify import classify
 
@@ -37,28 +38,45 @@ def _call_budget_spent() -> Finding:
     return Finding("skip", "the run's budget of Box API calls is spent")
 
 
-def grant_finding(grant: Call) -> Finding:
+def _impostor(call: Call) -> bool:
+    """Whether the answer is not Box's: a 200 of the wrong shape, or a refusal below 500 that
+    carries neither a Box error nor an OAuth error (an HTML login page, a WAF's 403, a redirect
+    to a portal). Box's gateways may answer 5xx in any shape, so those are Box's trouble."""
+    obs = call.obs
+    if obs is None or obs.curl_code or obs.http_status is None or obs.http_status >= 500:
+        return False
+    return obs.http_status == 200 or not speaks_box_errors(obs)
+
+
+def grant_finding(ctx: Context, grant: Call) -> Finding:
     if grant.obs is None:
         return _call_budget_spent()
     if grant.ok and grant.doc.get("access_token"):
         return Finding("pass", "JWT grant accepted")
+    if _impostor(grant):
+        return not_box(ctx.api.host, "POST /oauth2/token", grant.obs, token_url(ctx))
     diagnosis = classify(grant.obs)
-    remedy = next((_GRANT_REMEDY[i] for i in diagnosis.ids if i in _GRANT_REMEDY),
-                  "Check the app config file (--box-config) and the app's status in Box.")
+    remedy = next((_GRANT_REMEDY[i] for i in diagnosis.ids if i in _GRANT_REMEDY), None)
+    remedy = remedy or catalog_remedy(
+        diagnosis, "Check the app config file (--box-config) and the app's status in Box.")
     return finding_from(diagnosis, "fail", "Box refused the JWT grant", remedy)
 
 
-def me_finding(me: Call) -> Finding:
+def me_finding(ctx: Context, me: Call) -> Finding:
     if me.obs is None:
         return _call_budget_spent()
-    if me.ok:
+    if me.is_box_user:
         return Finding("pass", "token accepted")
+    url = ctx.api_url("/2.0/users/me")
+    if _impostor(me):
+        found = not_box(ctx.api.host, "GET /2.0/users/me", me.obs, url)
+        return Finding(found.status, found.summary, found.remedy, classify(me.obs).ids)
     diagnosis = classify(me.obs)
     if me.obs.http_status == 401:
         return finding_from(diagnosis, "fail", "Box refused the access token (401): it is "
                             "invalid, revoked or expired", _EXPIRED)
-    return finding_from(diagnosis, "fail", "GET /2.0/users/me failed",
-                        "See the diagnosis; retry later if Box is unavailable.")
+    return finding_from(diagnosis, "fail", "GET /2.0/users/me failed", catalog_remedy(
+        diagnosis, f"Retry later if Box is unavailable; `curl -si {url}` shows what answers."))
 
 
 def run(ctx: Context) -> CheckResult:
@@ -69,14 +87,14 @@ def run(ctx: Context) -> CheckResult:
     evidence: dict[str, Any] = {}
     grant = jwt_grant(ctx)
     if grant is not None:
-        findings.append(grant_finding(grant))
+        findings.append(grant_finding(ctx, grant))
         evidence["jwt_grant"] = grant.obs.to_dict() if grant.obs else None
     found = access_token(ctx)
     me = users_me(ctx)
     if found is not None and me is not None:
         evidence["token_source"] = found[1]
-        findings.append(me_finding(me))
-        if me.ok:
+        findings.append(me_finding(ctx, me))
+        if me.is_box_user:
             evidence["user"] = {k: me.doc.get(k) for k in ("id", "login", "name", "status")}
         elif me.obs is not None:
             evidence["users_me"] = me.obs.to_dict()
