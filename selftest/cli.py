@@ -62,8 +62,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (also used in-process by the tests)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        argv = sys.argv[1:] if argv is None else list(argv)
         parser = build_parser(argv)
         args = parser.parse_args(argv)
         if args.debug:
@@ -76,14 +76,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ExitStatus.USAGE
         return int(args._run(args))
     except UsageError as exc:
-        print(f"selftest: {exc}", file=sys.stderr)
-        return ExitStatus.USAGE
+        return _failed(argv, str(exc), ExitStatus.USAGE)
     except SelftestError as exc:
-        print(f"selftest: {exc}", file=sys.stderr)
-        return ExitStatus.HARNESS
+        return _failed(argv, str(exc), ExitStatus.HARNESS)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP under signals_raise()
         name = f" ({exc.args[0]})" if isinstance(exc, Interrupted) else ""
         print(f"selftest: interrupted{name}", file=sys.stderr)
         return exc.exit_status if isinstance(exc, Interrupted) else ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
+
+
+def _failed(argv: Sequence[str], message: str, status: ExitStatus) -> int:
+    """One stderr line and `status`; as a Nagios plugin also an UNKNOWN line, exit 3.
+
+    (Nagios reads exit 2 as CRITICAL: a mistyped option must not page anyone as an outage.)
+    """
+    print(f"selftest: {message}", file=sys.stderr)
+    if _chosen(argv) == "preflight" and "--nagios" in argv:
+        from selftest.report_metrics import NAGIOS_UNKNOWN, nagios_unknown
+
+        print(nagios_unknown(message))
+        return NAGIOS_UNKNOWN
+    return status

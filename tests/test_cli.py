@@ -27,7 +27,9 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_catalog_json_lists_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
     """`catalog --json` is the DESIGN.md contract, with all 166 page items documented."""
     assert main(["catalog", "--json"]) == 0
-    entries = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema_version"] == 2
+    entries = document["entries"]
     assert sum(e["documented"] for e in entries) == 166
     required = {"id", "layer", "code", "name", "summary", "remedy", "documented", "errata",
                 "reproduction"}
@@ -38,7 +40,14 @@ def test_catalog_json_lists_every_entry(capsys: pytest.CaptureFixture[str]) -> N
 def test_catalog_layer_filter(capsys: pytest.CaptureFixture[str]) -> None:
     """`--layer plugin` lists the 11 extension messages."""
     assert main(["catalog", "--layer", "plugin", "--json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)) == 11
+    assert len(json.loads(capsys.readouterr().out)["entries"]) == 11
+
+
+def test_catalog_json_schema_1_is_the_bare_list(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--schema-version 1` prints the list earlier versions printed, for old consumers."""
+    assert main(["catalog", "--layer", "plugin", "--json", "--schema-version", "1"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert isinstance(listed, list) and len(listed) == 11
 
 
 def test_debug_block(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ line redaction, so that no token, key or proxy password reaches stdout, stderr o
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from selftest.checks import CheckResult
@@ -63,10 +63,12 @@ def text_report(results: Sequence[CheckResult], scrub: Scrub) -> str:
     return str(scrub(redact_line_block(text.getvalue())))
 
 
-def json_document(results: Sequence[CheckResult], scrub: Scrub) -> dict[str, Any]:
+def json_document(results: Sequence[CheckResult], scrub: Scrub,
+                  facts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """{"schema_version", the run's `facts` (host, timestamps), "checks"}, secrets scrubbed."""
     from selftest.report import SCHEMA_VERSION
 
-    document: dict[str, Any] = scrub({"schema_version": SCHEMA_VERSION,
+    document: dict[str, Any] = scrub({"schema_version": SCHEMA_VERSION, **(facts or {}),
                                       "checks": [r.to_dict() for r in results]})
     return document
 

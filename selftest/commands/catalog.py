@@ -9,6 +9,11 @@ from selftest.status import ExitStatus
 
 HELP = "list every known code (libcurl, HTTP, Box, OAuth, extension message)"
 
+#: `--json` prints {"schema_version": 2, "entries": [...]}. Version 1 was the bare list of
+#: entries, still printed with `--schema-version 1` for consumers not yet moved
+#: (docs/contracts.md).
+SCHEMA_VERSION = 2
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     from selftest.catalog import LAYERS
@@ -16,7 +21,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layer", choices=LAYERS, help="only this layer")
     parser.add_argument("--documented", action="store_true",
                         help="only the items of the reference page")
-    parser.add_argument("--json", action="store_true", help="print the entries as a JSON list")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"schema_version", "entries": [...]} as JSON')
+    parser.add_argument("--schema-version", type=int, choices=(1, SCHEMA_VERSION),
+                        default=SCHEMA_VERSION,
+                        help="with --json: 1 prints the bare list of entries of earlier versions")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +36,11 @@ def run(args: argparse.Namespace) -> int:
                if (not args.layer or e.layer == args.layer)
                and (not args.documented or e.documented)]
     if args.json:
-        dump_json([{**e.to_dict(), "scenario": scenario_for(e.id)} for e in entries])  # type: ignore[arg-type]
+        listed = [{**e.to_dict(), "scenario": scenario_for(e.id)} for e in entries]
+        if args.schema_version == 1:
+            dump_json(listed)  # type: ignore[arg-type]  # the list of schema 1
+        else:
+            dump_json({"schema_version": SCHEMA_VERSION, "entries": listed})
         return ExitStatus.OK
     width = max((len(e.id) for e in entries), default=10)
     for entry in entries:

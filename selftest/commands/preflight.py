@@ -13,11 +13,13 @@ checks live in `selftest.checks`, the runner in `selftest.preflight`, the render
 from __future__ import annotations
 
 import argparse
+import io
 import ipaddress
 import os
 import re
 import stat
 import sys
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
@@ -30,6 +32,8 @@ if TYPE_CHECKING:  # the checks are imported when preflight is the command (star
     from selftest.checks.context import Options
 
 HELP = "check DNS, proxy, TLS, clock, token and quota on the way to Box"
+
+FORMATS = ("text", "json", "openmetrics")
 
 #: Below this a run cannot even connect: every check would time out and blame the network.
 MIN_TIMEOUT_S = 1.0
@@ -51,7 +55,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from selftest.checks import CHECK_NAMES
 
     add = parser.add_argument
-    add("--json", action="store_true", help="print the JSON report (DESIGN.md contract)")
+    add("--json", action="store_true", help="short for --format json")
+    add("--format", choices=FORMATS, help="text (default), json (docs/contracts.md) or "
+        "openmetrics (Prometheus text format, for node_exporter's textfile collector)")
+    add("--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    add("--nagios", action="store_true", help="Nagios/Icinga plugin: one status line with "
+        "perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     add("--junit-xml", metavar="FILE", help="also write one JUnit test case per check")
     add("--api-base", help="Box API base URL (default https://api.box.com)")
     add("--upload-base", help="Box upload base URL (default https://upload.box.com/api)")
@@ -307,23 +316,62 @@ def _progress(result: CheckResult) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from selftest import preflight
+    from selftest import report_metrics as fleet
     from selftest.checks.context import Context
     from selftest.commands import _preflight_output as output
-    from selftest.report import check_writable, dump_json
+    from selftest.redact import redact_line
+    from selftest.report import check_writable
 
     check_writable(args.junit_xml)
+    check_writable(args.output)
+    fmt = output_format(args)
     options = options_from(args, os.environ)
     scrub = secrets_of(options)
-    show_progress = sys.stderr.isatty() and not args.json
+    show_progress = sys.stderr.isatty() and fmt == "text" and not args.nagios
     if show_progress:
         print(f"selftest preflight: {options.api_base} ...", file=sys.stderr)
+    started = time.time()
     results = preflight.run(Context(options), only=args.only,
                             on_done=_progress if show_progress else None)
-    if args.json:
-        dump_json(output.json_document(results, scrub))
-    else:
-        sys.stdout.write(output.text_report(results, scrub))
+    text = _render(fmt, results, scrub, started, time.time())
+    if args.output:
+        fleet.write_atomic(args.output, text)
+    elif not args.nagios:
+        sys.stdout.write(text)
     if args.junit_xml:
         output.write_junit(args.junit_xml, results, scrub)
+    if args.nagios:
+        code, line = fleet.nagios(results)
+        print(redact_line(scrub(line)))
+        return code
     failed = any(r.status == "fail" for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """--format, --json (its short form) and --nagios, checked against each other."""
+    if args.json and args.format not in (None, "json"):
+        raise UsageError(f"--json is short for --format json, not --format {args.format}")
+    fmt = "json" if args.json else args.format or "text"
+    if args.nagios and (args.json or args.format) and not args.output:
+        raise UsageError("--nagios prints its status line on stdout: send the "
+                         f"--format {fmt} report to a file with --output FILE")
+    return str(fmt)
+
+
+def _render(fmt: str, results: list[CheckResult], scrub: Callable[[Any], Any],
+            started: float, finished: float) -> str:
+    from selftest import report_metrics as fleet
+    from selftest.commands import _preflight_output as output
+    from selftest.redact import redact_line
+    from selftest.report import dump_json
+
+    if fmt == "json":
+        stream = io.StringIO()
+        dump_json(output.json_document(results, scrub, fleet.run_facts(started, finished)),
+                  stream)
+        return stream.getvalue()
+    if fmt == "openmetrics":
+        metrics = fleet.openmetrics(results, finished, finished - started)
+        return "\n".join(redact_line(line) for line in str(scrub(metrics)).split("\n"))
+    return output.text_report(results, scrub)
