@@ -1,9 +1,10 @@
 """The `selftest` command: argparse, one error boundary, an ExitStatus.
 
 Each subcommand lives in `selftest/commands/NAME.py` with `HELP`, `configure(parser)` and
-`run(args) -> int`. Only the chosen subcommand is configured (`--help` configures none), and
+`run(args, env) -> int` (env: `selftest.environment.Environment`, the stdio and whether each is
+a terminal). Only the chosen subcommand is configured (`--help` configures none), and
 command modules import their heavy machinery inside `configure()`/`run()`, so that
-`selftest explain` never pays for the fault servers (tests/test_cli.py checks sys.modules).
+`selftest explain` never pays for the fault servers (tests/test_startup.py checks sys.modules).
 Every SelftestError becomes one line on stderr and an exit status, never a traceback (httpie's
 `core.py` is the model).
 """
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from selftest import __version__
+from selftest.environment import Environment
 from selftest.errors import SelftestError, UsageError
 from selftest.interrupts import Interrupted
 from selftest.status import ExitStatus
@@ -56,13 +58,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         if argv is None or name == chosen:
             module.configure(sub)
+            # --debug after the subcommand too; SUPPRESS keeps the top level's when absent.
+            sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="print versions first (as `selftest --debug COMMAND`)")
             sub.set_defaults(_run=module.run)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (also used in-process by the tests)."""
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Run the command line; returns the exit status (also used in-process by the tests).
+
+    Commands read and write `env` (default: this process's stdio and environment), not sys.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
+    env = env or Environment.from_process()
     try:
         parser = build_parser(argv)
         args = parser.parse_args(argv)
@@ -70,32 +79,32 @@ def main(argv: Sequence[str] | None = None) -> int:
             from selftest.debuginfo import debug_lines
 
             for line in debug_lines():
-                print(line, file=sys.stderr)
+                print(line, file=env.stderr)
         if not getattr(args, "_run", None):
             parser.print_help()
             return ExitStatus.USAGE
-        return int(args._run(args))
+        return int(args._run(args, env))
     except UsageError as exc:
-        return _failed(argv, str(exc), ExitStatus.USAGE)
+        return _failed(argv, env, str(exc), ExitStatus.USAGE)
     except SelftestError as exc:
-        return _failed(argv, str(exc), ExitStatus.HARNESS)
+        return _failed(argv, env, str(exc), ExitStatus.HARNESS)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP under signals_raise()
         name = f" ({exc.args[0]})" if isinstance(exc, Interrupted) else ""
-        print(f"selftest: interrupted{name}", file=sys.stderr)
+        print(f"selftest: interrupted{name}", file=env.stderr)
         return exc.exit_status if isinstance(exc, Interrupted) else ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
 
 
-def _failed(argv: Sequence[str], message: str, status: ExitStatus) -> int:
+def _failed(argv: Sequence[str], env: Environment, message: str, status: ExitStatus) -> int:
     """One stderr line and `status`; as a Nagios plugin also an UNKNOWN line, exit 3.
 
     (Nagios reads exit 2 as CRITICAL: a mistyped option must not page anyone as an outage.)
     """
-    print(f"selftest: {message}", file=sys.stderr)
+    print(f"selftest: {message}", file=env.stderr)
     if _chosen(argv) == "preflight" and "--nagios" in argv:
         from selftest.report_metrics import NAGIOS_UNKNOWN, nagios_unknown
 
-        print(nagios_unknown(message))
+        print(nagios_unknown(message), file=env.stdout)
         return NAGIOS_UNKNOWN
     return status

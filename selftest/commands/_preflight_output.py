@@ -7,6 +7,7 @@ line redaction, so that no token, key or proxy password reaches stdout, stderr o
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
@@ -39,21 +40,68 @@ def render_text(results: Sequence[CheckResult], stream: TextIO) -> None:
     """One line per check; for each problem its diagnosis, summary and remedy."""
     width = max(len(r.check) for r in results) if results else 5
     for result in results:
-        took = f"  ({result.duration_ms:.0f} ms)" if result.duration_ms else ""
-        stream.write(f"{_STATUS_WORD[result.status]}  {result.check:<{width}}  "
-                     f"{result.summary}{took}\n")
-        if result.status in ("fail", "warn"):
-            if result.diagnosis:
-                stream.write(f"      diagnosis: {', '.join(result.diagnosis)}\n")
-                for line in _catalog_lines(result):
-                    stream.write(line + "\n")
-            if result.remedy:
-                stream.write(f"      remedy: {result.remedy}\n")
-        elif result.status == "skip" and result.remedy:
-            stream.write(f"      {result.remedy}\n")
+        stream.write(result_text(result, width))
+    stream.write(summary_line(results))
+
+
+def result_text(result: CheckResult, width: int,
+                word: Callable[[str], str] = lambda word: word) -> str:
+    """One check's lines; `word` may colour the status word (Environment.status_word)."""
+    took = f"  ({result.duration_ms:.0f} ms)" if result.duration_ms else ""
+    lines = [f"{word(_STATUS_WORD[result.status])}  {result.check:<{width}}  "
+             f"{result.summary}{took}"]
+    if result.status in ("fail", "warn"):
+        if result.diagnosis:
+            lines.append(f"      diagnosis: {', '.join(result.diagnosis)}")
+            lines += _catalog_lines(result)
+        if result.remedy:
+            lines.append(f"      remedy: {result.remedy}")
+    elif result.status == "skip" and result.remedy:
+        lines.append(f"      {result.remedy}")
+    return "".join(line + "\n" for line in lines)
+
+
+def summary_line(results: Sequence[CheckResult]) -> str:
     counts = {s: sum(r.status == s for r in results) for s in ("fail", "warn", "pass", "skip")}
-    stream.write(f"{counts['fail']} failed, {counts['warn']} warned, {counts['pass']} passed, "
-                 f"{counts['skip']} skipped\n")
+    return (f"{counts['fail']} failed, {counts['warn']} warned, {counts['pass']} passed, "
+            f"{counts['skip']} skipped\n")
+
+
+class StreamedText:
+    """The text report written as the checks finish, in report order, secrets scrubbed.
+
+    Give `on_done` to the preflight runner: a check's lines go out as soon as it and every check
+    before it have finished (so a log or a pipe sees each as it comes, not all at the end);
+    `finish(results)` writes what is left (a check that missed the deadline) and the counts.
+    """
+
+    def __init__(self, names: Sequence[str], stream: TextIO, scrub: Scrub,
+                 word: Callable[[str], str] = lambda word: word) -> None:
+        self._names, self._stream, self._scrub, self._word = list(names), stream, scrub, word
+        self._width = max((len(n) for n in names), default=5)
+        self._done: dict[str, CheckResult] = {}
+        self._written = 0
+        self._lock = threading.Lock()
+
+    def on_done(self, result: CheckResult) -> None:
+        with self._lock:
+            self._done.setdefault(result.check, result)
+            while (self._written < len(self._names)
+                   and self._names[self._written] in self._done):
+                self._write(result_text(self._done[self._names[self._written]], self._width,
+                                        self._word))
+                self._written += 1
+
+    def finish(self, results: Sequence[CheckResult]) -> None:
+        with self._lock:
+            for result in results[self._written:]:
+                self._write(result_text(result, self._width, self._word))
+            self._written = len(results)
+            self._write(summary_line(results))
+
+    def _write(self, text: str) -> None:
+        self._stream.write(str(self._scrub(redact_line_block(text))))
+        self._stream.flush()
 
 
 def text_report(results: Sequence[CheckResult], scrub: Scrub) -> str:

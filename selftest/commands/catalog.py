@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from selftest.report import dump_json
 from selftest.status import ExitStatus
+
+if TYPE_CHECKING:
+    from selftest.environment import Environment
 
 HELP = "list every known code (libcurl, HTTP, Box, OAuth, extension message)"
 
@@ -28,7 +32,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="with --json: 1 prints the bare list of entries of earlier versions")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.catalog import load
     from selftest.scenarios_index import scenario_for
 
@@ -38,9 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         listed = [{**e.to_dict(), "scenario": scenario_for(e.id)} for e in entries]
         if args.schema_version == 1:
-            dump_json(listed)  # type: ignore[arg-type]  # the list of schema 1
+            dump_json(listed, env.stdout)  # type: ignore[arg-type]  # the list of schema 1
         else:
-            dump_json({"schema_version": SCHEMA_VERSION, "entries": listed})
+            dump_json({"schema_version": SCHEMA_VERSION, "entries": listed}, env.stdout)
         return ExitStatus.OK
     width = max((len(e.id) for e in entries), default=10)
     for entry in entries:
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             "E" if entry.errata else "-",
             {"real": "R", "simulated": "S", "impossible": "I"}[entry.reproduction],
         ))
-        print(f"{entry.id:<{width}}  {flags}  {entry.name}")
+        print(f"{entry.id:<{width}}  {flags}  {entry.name}", file=env.stdout)
     print(f"\n{len(entries)} entries. Flags: D on the reference page, E the page is wrong here, "
-          "R reproduced for real / S simulated / I impossible here.")
+          "R reproduced for real / S simulated / I impossible here.", file=env.stdout)
     return ExitStatus.OK

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import textwrap
+from typing import TYPE_CHECKING
 
 from selftest.report import dump_json
 from selftest.status import ExitStatus
+
+if TYPE_CHECKING:
+    from selftest.environment import Environment
 
 HELP = "explain a libcurl code, HTTP status, Box error or extension message"
 
@@ -28,22 +31,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.explain import explain
 
     text = " ".join(args.text)
     if text == "-":
-        text = sys.stdin.read()
+        text = env.stdin.read()
     result = explain(text)
     if args.json:
-        dump_json(result.to_dict())
+        dump_json(result.to_dict(), env.stdout)
     elif result.recognised:
-        print(_render(result.to_dict()))
+        print(_render(result.to_dict()), file=env.stdout)
     else:
-        print(f"selftest does not recognise {text.strip()[:200]!r}.", file=sys.stderr)
+        print(f"selftest does not recognise {text.strip()[:200]!r}.", file=env.stderr)
         print("Paste a libcurl code or 'cURL error N: ...' line, an HTTP status line, a Box or "
               "OAuth JSON error body, a WWW-Authenticate header, or an extension message; "
-              "`selftest catalog` lists every code it knows.", file=sys.stderr)
+              "`selftest catalog` lists every code it knows.", file=env.stderr)
     return ExitStatus.OK if result.recognised else ExitStatus.FAILED
 
 

@@ -18,10 +18,9 @@ import ipaddress
 import os
 import re
 import stat
-import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote, unquote, urlsplit
 
 from selftest.errors import UsageError
@@ -30,6 +29,7 @@ from selftest.status import ExitStatus
 if TYPE_CHECKING:  # the checks are imported when preflight is the command (start-up time)
     from selftest.checks import CheckResult
     from selftest.checks.context import Options
+    from selftest.environment import Environment
 
 HELP = "check DNS, proxy, TLS, clock, token and quota on the way to Box"
 
@@ -310,13 +310,17 @@ def secrets_of(options: Options, env: Mapping[str, str] | None = None) -> Callab
 # --- running -----------------------------------------------------------------------------------
 
 
-def _progress(result: CheckResult) -> None:
-    print(f"  {result.check}: {result.status} ({result.duration_ms:.0f} ms)", file=sys.stderr)
+def _progress(stream: TextIO) -> Callable[[CheckResult], None]:
+    def show(result: CheckResult) -> None:
+        print(f"  {result.check}: {result.status} ({result.duration_ms:.0f} ms)", file=stream)
+
+    return show
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest import preflight
     from selftest import report_metrics as fleet
+    from selftest.checks import CHECK_NAMES
     from selftest.checks.context import Context
     from selftest.commands import _preflight_output as output
     from selftest.redact import redact_line
@@ -325,24 +329,31 @@ def run(args: argparse.Namespace) -> int:
     check_writable(args.junit_xml)
     check_writable(args.output)
     fmt = output_format(args)
-    options = options_from(args, os.environ)
-    scrub = secrets_of(options)
-    show_progress = sys.stderr.isatty() and fmt == "text" and not args.nagios
+    options = options_from(args, env.environ)
+    scrub = secrets_of(options, env.environ)
+    # The text report on stdout is streamed, check by check; the progress lines on stderr are
+    # for a terminal watching a run whose report goes elsewhere.
+    streamed = fmt == "text" and not args.output and not args.nagios
+    show_progress = (env.stderr_isatty and fmt == "text" and not args.nagios
+                     and not (streamed and env.stdout_isatty))
     if show_progress:
-        print(f"selftest preflight: {options.api_base} ...", file=sys.stderr)
+        print(f"selftest preflight: {options.api_base} ...", file=env.stderr)
+    stream = output.StreamedText([n for n in CHECK_NAMES if not args.only or n in args.only],
+                                 env.stdout, scrub, env.status_word) if streamed else None
+    on_done = stream.on_done if stream else _progress(env.stderr) if show_progress else None
     started = time.time()
-    results = preflight.run(Context(options), only=args.only,
-                            on_done=_progress if show_progress else None)
-    text = _render(fmt, results, scrub, started, time.time())
-    if args.output:
-        fleet.write_atomic(args.output, text)
+    results = preflight.run(Context(options), only=args.only, on_done=on_done)
+    if stream:
+        stream.finish(results)
+    elif args.output:
+        fleet.write_atomic(args.output, _render(fmt, results, scrub, started, time.time()))
     elif not args.nagios:
-        sys.stdout.write(text)
+        env.stdout.write(_render(fmt, results, scrub, started, time.time()))
     if args.junit_xml:
         output.write_junit(args.junit_xml, results, scrub)
     if args.nagios:
         code, line = fleet.nagios(results)
-        print(redact_line(scrub(line)))
+        print(redact_line(scrub(line)), file=env.stdout)
         return code
     failed = any(r.status == "fail" for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK

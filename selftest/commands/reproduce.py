@@ -17,6 +17,7 @@ from selftest.report import check_writable
 from selftest.status import ExitStatus
 
 if TYPE_CHECKING:  # imported when reproduce or serve is the command (start-up time)
+    from selftest.environment import Environment
     from selftest.scenario import Scenario
 
 HELP = "replay documented failures against local servers and check each diagnosis"
@@ -35,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML to FILE")
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.extras import require_servers
 
     require_servers("reproduce")

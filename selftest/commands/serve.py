@@ -8,13 +8,15 @@ with the same options. Ctrl-C or SIGTERM stops the server and exits 0.
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selftest.errors import UsageError
 from selftest.status import ExitStatus
 from selftest.waiting import sigterm_sets, wait_until_stopped
+
+if TYPE_CHECKING:
+    from selftest.environment import Environment
 
 HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until interrupted"
 
@@ -29,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     fakebox_serve.add_arguments(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.extras import require_servers
 
     require_servers("serve")
@@ -38,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
         if args.scenario == "fakebox":
             from selftest.fakebox import serve as fakebox_serve
 
-            return int(fakebox_serve.run(args, stop=stop))
-        return _serve_scenario(args.scenario, args.port, stop)
+            return int(fakebox_serve.run(args, stop=stop, out=env.stdout))
+        return _serve_scenario(args.scenario, args.port, stop, env)
 
 
-def _serve_scenario(wanted: str, port: int, stop: threading.Event) -> int:
+def _serve_scenario(wanted: str, port: int, stop: threading.Event, env: Environment) -> int:
     from selftest import scenario as scenario_module
     from selftest.commands.reproduce import select
     from selftest.runner import Runner
@@ -61,8 +63,8 @@ def _serve_scenario(wanted: str, port: int, stop: threading.Event) -> int:
                              f"{item.documents} (run `selftest reproduce {item.id} -v`)")
         server = runner.server(item)
         for line in hint_lines(runner, item, server.urls):
-            print(line)
-        sys.stdout.flush()
+            print(line, file=env.stdout)
+        env.stdout.flush()
         wait_until_stopped(stop)
     return ExitStatus.OK
 
