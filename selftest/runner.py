@@ -52,6 +52,8 @@ class Result:
     detail: str = ""
     duration_ms: float = 0.0
     wire: tuple[str, ...] = ()
+    #: For a client other than pycurl: its name, libcurl, and what that generation must return.
+    client: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def simulated(self) -> bool:
@@ -67,6 +69,8 @@ class Result:
         }
         if wire:
             out["wire"] = list(self.wire)
+        if self.client:
+            out["client"] = dict(self.client)
         return out
 
 
@@ -185,6 +189,10 @@ def _compare(expect: Expect, obs: Observation, diagnosis: Diagnosis) -> list[str
         problems.append(f"diagnosis {list(diagnosis.ids)} does not start with "
                         f"{list(expect.diagnosis)}")
     return problems
+
+
+#: Public name for other clients' verdicts (selftest.clients.replay): the same comparison.
+compare = _compare
 
 
 def _honesty(obs: Observation, entry: Entry) -> list[str]:

@@ -36,7 +36,8 @@ class Variant:
     """Where one client generation differs from [expect], and why: `[expect.libcurl7]` is what
     libcurl 7.x returns (PHP's cURL on Debian 12 and older), `[expect.wordpress]` what WordPress's
     HTTP API reports instead (it follows redirects and checks URLs itself). Fields left out keep
-    [expect]'s value; `message` is text the client's message must contain."""
+    [expect]'s value; `message` is text the client's message must contain; `http_status = 0`
+    says no response reaches the caller (WordPress returns only its WP_Error)."""
 
     reason: str
     curl_code: tuple[int, ...] = ()
@@ -75,8 +76,8 @@ class Expect:
                 continue
             merged = replace(
                 merged, phase=None, curl_code=variant.curl_code or merged.curl_code,
-                http_status=variant.http_status if variant.http_status is not None
-                else merged.http_status,
+                http_status=merged.http_status if variant.http_status is None
+                else variant.http_status or None,
                 connect_status=variant.connect_status if variant.connect_status is not None
                 else merged.connect_status,
                 diagnosis=variant.diagnosis or merged.diagnosis,

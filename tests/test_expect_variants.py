@@ -49,6 +49,13 @@ def test_wordpress_variant_stacks_on_libcurl7(tmp_path: Path) -> None:
     assert (seen.curl_code, seen.message, seen.reason) == ((0,), "Too many", "a; b")
 
 
+def test_http_status_0_means_no_response_reaches_the_caller(tmp_path: Path) -> None:
+    """`http_status = 0` in a variant drops the status check: WordPress keeps only its error."""
+    item = load(_write(tmp_path, "[expect.wordpress]\nhttp_status = 0\nreason = \"b\"\n"))
+    assert item.expect is not None
+    assert item.expect.for_client(8, wordpress=True).http_status is None
+
+
 def test_a_variant_needs_a_reason(tmp_path: Path) -> None:
     """A difference without a reason is refused when the file is loaded."""
     with pytest.raises(ScenarioError, match="needs a reason"):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from selftest.report import SCHEMA_VERSION, JUnitCase, dump_json, write_junit
 from selftest.runner import Result
@@ -21,13 +22,19 @@ def progress(index: int, total: int, name: str) -> None:
 
 
 def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
-           junit_xml: str | None) -> None:
+           junit_xml: str | None, client: Mapping[str, Any] | None = None) -> None:
+    """`client` describes a client other than pycurl (--client php/wordpress) for the header."""
     if junit_xml:
         write_junit(junit_xml, "selftest reproduce", [junit_case(r) for r in results])
     if as_json:
-        dump_json({"schema_version": SCHEMA_VERSION,
-                   "results": [r.to_dict(wire=verbose) for r in results]})
+        doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        if client:
+            doc["client"] = dict(client)
+        doc["results"] = [r.to_dict(wire=verbose) for r in results]
+        dump_json(doc)
         return
+    if client:
+        print(client_header(client))
     for result in results:
         for line in text_lines(result, verbose=verbose):
             print(line)
@@ -45,9 +52,21 @@ def text_lines(result: Result, *, verbose: bool = False) -> list[str]:
         lines.append(f"     detail: {result.detail}")
     if result.reason:
         lines.append(f"     {'why' if result.verdict == 'fail' else 'reason'}: {result.reason}")
+    if result.client and result.observed.get("message") and result.verdict != "fail":
+        lines.append(f"     message: {result.observed['message']}")
+    if result.client.get("differs_because"):
+        lines.append(f"     libcurl {result.client['libcurl']}: {result.client['differs_because']}")
     if verbose:
         lines.extend(f"     | {line}" for line in result.wire)
     return lines
+
+
+def client_header(client: Mapping[str, Any]) -> str:
+    """`client: php — PHP 8.2.36, libcurl 7.88.1 (OpenSSL/3.0.19); features: ...`."""
+    wordpress = f", WordPress {client['wordpress']}" if client.get("wordpress") else ""
+    return (f"client: {client['name']} — PHP {client['php_version']}{wordpress}, "
+            f"libcurl {client['libcurl']} ({client['ssl']}); "
+            f"features: {' '.join(client.get('features', ()))}")
 
 
 def summary(results: Sequence[Result]) -> str:

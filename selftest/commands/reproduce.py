@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from selftest.errors import UsageError
 from selftest.report import check_writable
@@ -34,6 +34,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="show the wire: libcurl's verbose lines (secrets redacted)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML to FILE")
+    parser.add_argument("--client", choices=("pycurl", "php", "wordpress"), default="pycurl",
+                        help="replay through pycurl (default), the PHP on PATH (its own curl_*), "
+                             "or WordPress's wp_remote_request (needs --wp-path)")
+    parser.add_argument("--wp-path", metavar="DIR",
+                        help="a WordPress install (the folder holding wp-includes/) for "
+                             "--client wordpress; no database is needed")
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
@@ -48,13 +54,27 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     chosen = select(scenario_module.load_all(), args.ids, args.layer)
     results = []
     with Runner(verbose=args.verbose) as runner:
+        replay, client = _client(args, runner)
         for index, item in enumerate(chosen, 1):
             progress(index, len(chosen), item.id)
-            results.append(runner.run(item))
+            results.append(replay(item))
     progress(0, 0, "")
-    report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml)
+    report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml,
+           client=client)
     failed = any(r.verdict == "fail" or (r.verdict == "skip" and not r.reason) for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK
+
+
+def _client(args: argparse.Namespace, runner: Any) -> tuple[Any, dict[str, Any] | None]:
+    """(scenario -> Result, the client's description for the header) for --client."""
+    if args.client == "pycurl":
+        if args.wp_path:
+            raise UsageError("--wp-path goes with --client wordpress")
+        return runner.run, None
+    from selftest.clients.replay import replayer_for
+
+    replayer = replayer_for(args.client, runner, args.wp_path)
+    return replayer.run, replayer.describe()
 
 
 def select(scenarios: Sequence[Scenario], ids: Sequence[str],

@@ -1,0 +1,270 @@
+"""PHP's own cURL as a reproduction client: one `php` process per request, PHP's constants.
+
+`describe()` asks the PHP on PATH what it is (PHP version, `curl_version()`: libcurl, SSL backend,
+features, protocols; its curl constants; its CA settings from php.ini). `php_options()` turns a
+scenario's filled [client] table into numbered `curl_setopt` calls with PHP's constants, or says
+why PHP cannot express it (an option or constant PHP's extension does not define). `run()` makes
+the request through `php_replay.php` and returns the Observation; the message a site admin would
+see is `admin_message()`'s: "cURL error N: ..." as PHP plugins and WordPress print it.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from selftest.errors import SelftestError
+from selftest.observe import BODY_LIMIT_BYTES, Observation, observe, parse_error_body
+
+#: The helper script shipped beside this module.
+SCRIPT = "php_replay.php"
+
+#: Time the php process gets beyond the request's own timeout (start-up, JSON, exit).
+PROCESS_SLACK_S = 10.0
+
+#: [client] keys of a plain request (the `perform` / `setopt` steps) this client carries over.
+REQUEST_KEYS = frozenset({"url", "method", "headers", "body", "timeout_ms", "connect_timeout_ms",
+                          "options", "proxy", "resolve", "connect_to", "cainfo", "verify",
+                          "certinfo", "header_padding_bytes", "step", "verbose"})
+
+
+class ClientMissing(SelftestError):
+    """Raised when the requested client (php, its curl extension, WordPress) is not usable here."""
+
+
+@dataclass(frozen=True)
+class PhpBuild:
+    """What the PHP on PATH is: versions, libcurl's features and protocols, its constants."""
+
+    php: str
+    php_version: str
+    libcurl: str
+    ssl: str
+    features: tuple[str, ...]
+    protocols: tuple[str, ...]
+    constants: Mapping[str, int] = field(repr=False)
+    ini: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def libcurl_major(self) -> int:
+        return int(self.libcurl.split(".", 1)[0]) if self.libcurl[:1].isdigit() else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"php": self.php, "php_version": self.php_version, "libcurl": self.libcurl,
+                "ssl": self.ssl, "features": list(self.features),
+                "protocols": list(self.protocols), "ini": dict(self.ini)}
+
+
+def script_path() -> Path:
+    """The shipped PHP helper (a real file: php needs a path)."""
+    return Path(str(resources.files("selftest.clients") / SCRIPT))
+
+
+def find_php(php: str | None = None) -> str:
+    """The php executable to use. Raises ClientMissing naming what is absent."""
+    found = shutil.which(php or "php")
+    if found is None:
+        raise ClientMissing(f"no {php or 'php'} on PATH: install php-cli and php-curl "
+                            "(Debian: apt-get install php-cli php-curl)")
+    return found
+
+
+def describe(php: str | None = None) -> PhpBuild:
+    """Ask the PHP on PATH what it is. Raises ClientMissing without php or its curl extension."""
+    executable = find_php(php)
+    doc = _run_php(executable, ["describe"], b"", timeout_s=PROCESS_SLACK_S)
+    version = doc["curl_version"]
+    constants = {str(k): int(v) for k, v in doc["constants"].items() if isinstance(v, int)}
+    bits = int(version.get("features", 0))
+    features = tuple(sorted(name.removeprefix("CURL_VERSION_") for name, value in constants.items()
+                            if name.startswith("CURL_VERSION_") and value and bits & value
+                            and name != "CURL_VERSION_NOW"))
+    return PhpBuild(php=executable, php_version=str(doc["php_version"]),
+                    libcurl=str(version.get("version", "")),
+                    ssl=str(version.get("ssl_version", "")), features=features,
+                    protocols=tuple(str(p) for p in version.get("protocols", ())),
+                    constants=constants, ini={str(k): str(v) for k, v in doc["ini"].items()})
+
+
+def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: float,
+             prefix: Sequence[str] = (), script: Path | None = None) -> dict[str, Any]:
+    command = [*prefix, executable, "-d", "display_errors=stderr", "-d", "log_errors=0",
+               str(script or script_path()), *args]
+    try:
+        done = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout_s,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise SelftestError(f"php did not finish within {timeout_s:.0f} s") from None
+    try:
+        doc = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        said = done.stderr.decode("utf-8", "replace").strip()[:300]
+        raise SelftestError(f"php printed no JSON (exit {done.returncode}): {said}") from None
+    if not isinstance(doc, dict):
+        raise SelftestError("php printed JSON that is not an object")
+    if "fault" in doc:
+        raise ClientMissing(f"{executable}: {doc['fault']} (Debian: apt-get install php-curl)")
+    return doc
+
+
+def php_constant(build: PhpBuild, name: str) -> int | None:
+    """PHP's value for a libcurl constant spelt as pycurl spells it (`SSLVERSION_MAX_TLSv1_2`)."""
+    for candidate in (name, f"CURL_{name}", f"CURL{name}", f"CURLOPT_{name}"):
+        if candidate in build.constants:
+            return build.constants[candidate]
+    return None
+
+
+def option_name(name: str) -> str:
+    """PHP's constant name for a pycurl option name (`OPT_RTSP_REQUEST` -> CURLOPT_RTSP_REQUEST)."""
+    upper = name.upper()
+    return "CURLOPT_" + upper.removeprefix("OPT_")
+
+
+def php_options(client: Mapping[str, Any],
+                build: PhpBuild) -> tuple[list[list[Any]], str | None]:
+    """(curl_setopt calls as [id, value, name], None) or ([], why PHP cannot express it).
+
+    The same options, in the same order, as `selftest.transport` sets for pycurl; the proxy is
+    always set ("" when none) so the environment's proxy variables never change a scenario.
+    """
+    calls: list[tuple[str, Any]] = [("CURLOPT_NOSIGNAL", 1)]
+    calls.append(("CURLOPT_TIMEOUT_MS", int(client.get("timeout_ms", 30_000))))
+    if client.get("connect_timeout_ms") is not None:
+        calls.append(("CURLOPT_CONNECTTIMEOUT_MS", int(client["connect_timeout_ms"])))
+    method = str(client.get("method", "GET")).upper()
+    if method == "HEAD":
+        calls.append(("CURLOPT_NOBODY", 1))
+    elif method != "GET" or client.get("body") is not None:
+        calls.append(("CURLOPT_CUSTOMREQUEST", method))
+    headers = [f"{k}: {v}" for k, v in dict(client.get("headers", {})).items()]
+    padding = int(client.get("header_padding_bytes", 0))
+    if padding:
+        headers.append(f"X-Padding: {'a' * padding}")
+    if headers:
+        calls.append(("CURLOPT_HTTPHEADER", headers))
+    url = str(client.get("url", ""))
+    if url.lower().startswith(("https:", "ftps:", "imaps:", "pop3s:", "smtps:", "wss:")):
+        if client.get("verify", True) is False:
+            calls += [("CURLOPT_SSL_VERIFYPEER", 0), ("CURLOPT_SSL_VERIFYHOST", 0)]
+        elif client.get("cainfo"):
+            calls.append(("CURLOPT_CAINFO", str(client["cainfo"])))
+    calls.append(("CURLOPT_PROXY", str(client.get("proxy") or "")))
+    if client.get("proxy") and client.get("cainfo"):
+        calls.append(("CURLOPT_PROXY_CAINFO", str(client["cainfo"])))
+    if client.get("resolve"):
+        calls.append(("CURLOPT_RESOLVE", [str(x) for x in client["resolve"]]))
+    if client.get("connect_to"):
+        calls.append(("CURLOPT_CONNECT_TO", [str(x) for x in client["connect_to"]]))
+    for name, value in dict(client.get("options", {})).items():
+        if isinstance(value, str) and value.startswith("@"):
+            resolved = _or_constants(build, value)
+            if resolved is None:
+                return [], f"PHP's curl extension defines no constant for {value[1:]}"
+            value = resolved
+        calls.append((option_name(name), value))
+    out: list[list[Any]] = []
+    for name, value in calls:
+        if name not in build.constants:
+            return [], f"PHP's curl extension has no {name} (curl_setopt cannot set it)"
+        out.append([build.constants[name], value, name])
+    return out, None
+
+
+def _or_constants(build: PhpBuild, value: str) -> int | None:
+    result = 0
+    for part in value.split("|"):
+        found = php_constant(build, part.strip().removeprefix("@"))
+        if found is None:
+            return None
+        result |= found
+    return result
+
+
+def names_needing_an_answer(client: Mapping[str, Any]) -> list[str]:
+    """Host names of the URL and proxy that are neither IP literals, localhost, nor pinned.
+
+    Such a name would reach the system resolver (a real DNS query) under libcurl 7: the replay
+    runs in `selftest.clients.dnsjail` instead, where a local server answers it.
+    """
+    pinned = {str(entry).split(":", 1)[0].lower()
+              for key in ("resolve", "connect_to") for entry in client.get(key, ())}
+    names = []
+    for text in (client.get("url"), client.get("proxy")):
+        if not text:
+            continue
+        host = (urlsplit(str(text) if "://" in str(text) else f"http://{text}").hostname or "")
+        if host and not _is_local(host) and host not in pinned:
+            names.append(host)
+    return names
+
+
+def _is_local(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True  # libcurl ≥ 7.85 answers these itself, without the resolver
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
+        prefix: Sequence[str] = ()) -> Observation:
+    """One request through PHP's curl_exec; its result as an Observation (phase from timings).
+
+    `prefix` runs php inside another command (the DNS jail).
+    """
+    url = str(client.get("url", ""))
+    body = client.get("body")
+    request = {"url": url, "options": calls, "body_limit_bytes": BODY_LIMIT_BYTES,
+               "body_b64": base64.b64encode(str(body).encode()).decode()
+               if body is not None else None}
+    timeout_s = int(client.get("timeout_ms", 30_000)) / 1000 + PROCESS_SLACK_S
+    doc = _run_php(build.php, ["replay"], json.dumps(request).encode(), timeout_s=timeout_s,
+                   prefix=prefix)
+    return observation_from(doc, url, client="php")
+
+
+def observation_from(doc: Mapping[str, Any], url: str, *, client: str) -> Observation:
+    """The Observation for a PHP helper's JSON result (shared with the WordPress client)."""
+    if "php_error" in doc:
+        raise SelftestError(f"PHP refused the request: {doc['php_error']}")
+    details: dict[str, Any] = {"client": client}
+    for key in ("elapsed_ms", "primary_ip", "effective_url", "ssl_verify_result",
+                "refused_option", "message", "wp_error_code"):
+        if doc.get(key) not in (None, ""):
+            details[key] = doc[key]
+    timings = {str(k): float(v) for k, v in dict(doc.get("timings") or {}).items()}
+    return observe(
+        curl_code=int(doc.get("errno") or 0), curl_message=str(doc.get("error") or ""), url=url,
+        raw_headers=base64.b64decode(doc.get("headers_b64") or ""),
+        body=base64.b64decode(doc.get("body_b64") or ""),
+        connect_status=int(doc.get("connect_code") or 0), timings=timings, details=details,
+        phase="setup" if doc.get("phase") == "setup" else None)
+
+
+def admin_message(obs: Observation) -> str:
+    """What a PHP plugin shows the site admin: "cURL error N: ..." or the HTTP error it got."""
+    if obs.curl_code:
+        return f"cURL error {obs.curl_code}: {obs.curl_message}"
+    return http_message(obs)
+
+
+def http_message(obs: Observation) -> str:
+    """An HTTP error as the admin sees it: Box's or OAuth's error body, else the status line."""
+    if obs.http_status is None or obs.http_status < 400:
+        return ""
+    if parse_error_body(obs.body, obs.http_status) is not None:
+        return obs.body.decode("utf-8", "replace")
+    version = obs.http_version or "1.1"
+    return f"HTTP/{version} {obs.http_status} {obs.reason}".rstrip()

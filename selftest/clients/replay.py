@@ -1,0 +1,224 @@
+"""Replay scenarios through a client other than pycurl, and judge what it shows.
+
+A scenario is replayable when its client step is a plain request (`perform`, `setopt`) and the
+client can express every option; otherwise it is skipped with the reason. The fault servers are
+the runner's (`selftest.runner.Runner`), so every client meets the very same server. Verdict:
+
+    pass  the code/status is what that libcurl generation returns ([expect] with
+          [expect.libcurl7] / [expect.wordpress] applied) and `explain` of the message the site
+          admin sees names the expected diagnosis
+    fail  either one is off; the reason says which
+    skip  impossible entry, simulated (injected) scenario, not a plain request, an option or
+          feature the client lacks
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from selftest.classify import classify
+from selftest.clients import php
+from selftest.clients.dnsjail import jailed
+from selftest.errors import UsageError
+from selftest.explain import explain
+from selftest.observe import Observation
+from selftest.runner import Result, Runner, compare
+from selftest.scenario import Expect, Requires, Scenario, fill, missing_requirement
+
+#: (filled [client] table, command prefix: the DNS jail or []) -> (an Observation, the admin's
+#: message), or why the client cannot express the scenario.
+Replay = Callable[[Mapping[str, Any], list[str]], "tuple[Observation, str] | str"]
+
+
+@dataclass
+class ClientReplayer:
+    """Replays scenarios through one client; use as a context manager."""
+
+    name: str
+    build: php.PhpBuild
+    #: Turns a filled [client] table into a request, runs it, returns (Observation, message).
+    replay: Replay
+    runner: Runner
+    wordpress: bool = False
+    #: Extra facts for the run header and every result (WordPress's version, ...).
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    def __enter__(self) -> ClientReplayer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, **self.build.to_dict(), **self.facts}
+
+    def run(self, scenario: Scenario) -> Result:
+        started = time.monotonic()
+        entry = self.runner.entry(scenario)
+        skip = self._skip_reason(scenario, entry.reproduction, entry.reason)
+        if skip is not None:
+            return self._result(scenario, "skip", skip, started, entry.reproduction)
+        assert scenario.expect is not None
+        client = fill(dict(scenario.client), self.runner.placeholders(scenario), scenario.path)
+        names = php.names_needing_an_answer(client)
+        with tempfile.TemporaryDirectory(prefix="selftest-client-") as folder:
+            log = Path(folder) / "dns.log"
+            prefix: list[str] | str = []
+            if names:
+                prefix = _jail(scenario, names, log)
+            outcome = prefix if isinstance(prefix, str) else self.replay(client, prefix)
+            jail = log.read_text(encoding="utf-8") if log.is_file() else ""
+        if isinstance(outcome, str):
+            return self._result(scenario, "skip", outcome, started, "real")
+        obs, message = outcome
+        # The phase is pycurl's to check: libcurl 7.88 records CONNECT_TIME only once TLS is
+        # up too, so a failed handshake reads as "connect" there.
+        expected = replace(scenario.expect.for_client(self.build.libcurl_major,
+                                                      wordpress=self.wordpress), phase=None)
+        diagnosis = classify(obs, self.runner.catalog)
+        explained = explain(message, self.runner.catalog).diagnosis if message else None
+        if not diagnosis.ids and explained is not None:
+            # The client failed in its own words with nothing on the wire to classify
+            # (WordPress: "Too many redirects", "A valid URL was not provided."): those words
+            # are all the evidence there is, and explain is what reads them.
+            diagnosis = explained
+        problems = compare(expected, obs, diagnosis) + _message_problems(
+            expected, message, explained.ids if explained else ())
+        observed = {**obs.to_dict(), "message": message,
+                    "explain": list(explained.ids) if explained else []}
+        if names:
+            observed["local_dns_answer"] = _jail_facts(names, jail)
+            if "interfaces: lo\n" not in jail:
+                problems.append(f"the DNS jail did not hold (its log: {jail.strip()!r})")
+        return Result(
+            scenario=scenario.id, documents=scenario.documents, title=scenario.title,
+            verdict="fail" if problems else "pass", reason="; ".join(problems),
+            observed=observed, diagnosis=diagnosis.ids, detail=diagnosis.detail,
+            duration_ms=_elapsed_ms(started),
+            client=self._client_facts(expected))
+
+    def _skip_reason(self, scenario: Scenario, reproduction: str, reason: str) -> str | None:
+        if reproduction == "impossible":
+            return reason or "the catalog marks this code impossible to reproduce"
+        if scenario.step == "inject":
+            return "simulated: the observation is injected, there is no request to replay"
+        if scenario.step not in ("perform", "setopt"):
+            return (f"its client step {scenario.step!r} is more than a plain request "
+                    f"{self.name} can replay")
+        if scenario.expect is None:
+            return "the scenario has no [expect] table"
+        unknown = set(scenario.client) - php.REQUEST_KEYS
+        if unknown:
+            return f"{self.name} replay cannot carry [client] key(s) {sorted(unknown)}"
+        return self._missing(scenario.requires)
+
+    def _missing(self, requires: Requires) -> str | None:
+        why = f": {requires.reason}" if requires.reason else ""
+        for protocol in requires.protocols:
+            if protocol.lower() not in self.build.protocols:
+                return f"PHP's libcurl {self.build.libcurl} lacks the {protocol} protocol{why}"
+        for feature in requires.features:
+            if feature.upper() not in self.build.features:
+                return f"PHP's libcurl {self.build.libcurl} lacks the {feature} feature{why}"
+        # The server side still runs here, in Python: its own needs are this machine's.
+        return missing_requirement(Requires(python=requires.python, programs=requires.programs,
+                                            env=requires.env, reason=requires.reason))
+
+    def _client_facts(self, expected: Expect) -> dict[str, Any]:
+        facts: dict[str, Any] = {"name": self.name, "libcurl": self.build.libcurl,
+                                 "expected_curl_code": list(expected.curl_code),
+                                 "expected_diagnosis": list(expected.diagnosis)}
+        if expected.http_status is not None:
+            facts["expected_http_status"] = expected.http_status
+        if expected.reason:
+            facts["differs_because"] = expected.reason
+        return facts
+
+    def _result(self, scenario: Scenario, verdict: str, reason: str, started: float,
+                reproduction: str) -> Result:
+        return Result(scenario=scenario.id, documents=scenario.documents, title=scenario.title,
+                      verdict="skip" if verdict == "skip" else "fail", reason=reason,
+                      reproduction=reproduction, duration_ms=_elapsed_ms(started),
+                      client={"name": self.name, "libcurl": self.build.libcurl})
+
+
+def _jail(scenario: Scenario, names: list[str], log: Path) -> list[str] | str:
+    """The command prefix running the client in the DNS jail, or why it cannot."""
+    if scenario.fault is not None:
+        return (f"{', '.join(names)} must fail to resolve while a local server is reached: "
+                "the DNS jail has no way out to that server")
+    command = jailed([], log)
+    return command
+
+
+def _jail_facts(names: list[str], log: str) -> dict[str, Any]:
+    """What the jail saw: the names asked of its local DNS server, and its only interface."""
+    asked = sorted({line.split(": ", 1)[1] for line in log.splitlines()
+                    if line.startswith("question: ")})
+    interfaces = next((line.split(": ", 1)[1] for line in log.splitlines()
+                       if line.startswith("interfaces: ")), "")
+    return {"names": names, "asked_locally": asked, "interfaces": interfaces}
+
+
+def _message_problems(expected: Expect, message: str, explained: tuple[str, ...]) -> list[str]:
+    problems = []
+    if expected.message and expected.message not in message:
+        problems.append(f"message {message!r} does not contain {expected.message!r}")
+    if expected.diagnosis and tuple(explained[:len(expected.diagnosis)]) != expected.diagnosis:
+        problems.append(f"explain of the message {message!r} gives {list(explained)}, "
+                        f"not a chain starting with {list(expected.diagnosis)}")
+    return problems
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
+
+
+def php_replayer(runner: Runner, php_executable: str | None = None) -> ClientReplayer:
+    """A replayer for PHP's own curl_* (the PHP on PATH). Raises ClientMissing without it."""
+    build = php.describe(php_executable)
+
+    def replay(client: Mapping[str, Any], prefix: list[str]) -> tuple[Observation, str] | str:
+        calls, why = php.php_options(client, build)
+        if why is not None:
+            return why
+        obs = php.run(build, client, calls, prefix)
+        return obs, php.admin_message(obs)
+
+    return ClientReplayer("php", build, replay, runner)
+
+
+def replayer_for(name: str, runner: Runner, wp_path: str | None = None) -> ClientReplayer:
+    """The replayer `selftest reproduce --client NAME` uses. Raises ClientMissing / UsageError."""
+    if name == "php":
+        if wp_path:
+            raise UsageError("--wp-path goes with --client wordpress")
+        return php_replayer(runner)
+    if name == "wordpress":
+        if not wp_path:
+            raise UsageError("--client wordpress needs --wp-path DIR (a WordPress install)")
+        return wordpress_replayer(runner, wp_path)
+    raise UsageError(f"no client {name!r}: pycurl, php or wordpress")
+
+
+def wordpress_replayer(runner: Runner, wp_path: str,
+                       php_executable: str | None = None) -> ClientReplayer:
+    """A replayer for WordPress's wp_remote_request at `wp_path` on the PHP on PATH."""
+    from selftest.clients import wordpress
+
+    build = php.describe(php_executable)
+    facts = wordpress.describe(wp_path, build)
+
+    def replay(client: Mapping[str, Any], prefix: list[str]) -> tuple[Observation, str] | str:
+        request, why = wordpress.wp_request(client)
+        if why is not None:
+            return why
+        return wordpress.run(build, wp_path, request, int(client.get("timeout_ms", 30_000)),
+                             prefix)
+
+    return ClientReplayer("wordpress", build, replay, runner, wordpress=True, facts=facts)
