@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from selftest.errors import UsageError
@@ -27,7 +28,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     from selftest.catalog import LAYERS
 
     parser.add_argument("ids", nargs="*", metavar="ID",
-                        help="scenario ids (curl-52) or catalog ids (curl:52); default: all")
+                        help="scenario ids (curl-52), catalog ids (curl:52) or your own scenario "
+                             "files (PATH.toml); default: all")
+    parser.add_argument("--scenarios", metavar="DIR",
+                        help="take the scenarios from DIR's *.toml files instead of selftest's")
     parser.add_argument("--layer", choices=LAYERS,
                         help="only scenarios documenting an entry of this layer")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -51,7 +55,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.runner import Runner
 
     check_writable(args.junit_xml)
-    chosen = select(scenario_module.load_all(), args.ids, args.layer)
+    chosen = chosen_scenarios(args.ids, args.layer, args.scenarios, scenario_module)
     results = []
     with Runner(verbose=args.verbose) as runner:
         replay, client = _client(args, runner)
@@ -75,6 +79,28 @@ def _client(args: argparse.Namespace, runner: Any) -> tuple[Any, dict[str, Any] 
 
     replayer = replayer_for(args.client, runner, args.wp_path)
     return replayer.run, replayer.describe()
+
+
+def chosen_scenarios(ids: Sequence[str], layer: str | None, folder: str | None,
+                     scenario_module: Any) -> list[Scenario]:
+    """What to run: ids ending in `.toml` are scenario files, read as they are; the other ids
+    pick from `folder`'s scenarios (--scenarios; default: selftest's own). Raises UsageError
+    for a file or folder that is not there."""
+    files = [Path(i) for i in ids if i.endswith(".toml")]
+    names = [i for i in ids if not i.endswith(".toml")]
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"no scenario file {str(path)!r}")
+    if folder is not None and not Path(folder).is_dir():
+        raise UsageError(f"--scenarios: {folder!r} is not a folder")
+    chosen: list[Scenario] = []
+    if names or not files:
+        pool = scenario_module.load_all(Path(folder) if folder else None)
+        if folder is not None and not pool:
+            raise UsageError(f"--scenarios: no *.toml scenario file in {folder!r}")
+        chosen = select(pool, names, layer)
+    own = [scenario_module.load(path) for path in files]
+    return chosen + [s for s in own if not layer or s.documents.split(":", 1)[0] == layer]
 
 
 def select(scenarios: Sequence[Scenario], ids: Sequence[str],
