@@ -1,0 +1,25 @@
+"""The tooling issue 13 asks for: CI runs lint and types, the package is typed, no side docs."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ci_runs_ruff_and_mypy_strict() -> None:
+    """.ci/run runs ruff on the package and tests, and mypy (strict in pyproject) on the package."""
+    script = (ROOT / ".ci" / "run").read_text()
+    assert ".venv/bin/ruff check selftest tests" in script
+    assert ".venv/bin/mypy selftest" in script
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert mypy["strict"] is True
+
+
+def test_package_is_typed_and_imports_are_checked() -> None:
+    """py.typed ships; mypy does not ignore missing imports (every dependency has types)."""
+    assert (ROOT / "selftest" / "py.typed").is_file()
+    mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert "ignore_missing_imports" not in mypy
+
