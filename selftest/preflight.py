@@ -1,25 +1,40 @@
 """Run the preflight checks concurrently, under one deadline, in a fixed report order.
 
-dns and proxy start at once. tls, clock, token and quota wait for dns (a lookup takes
-milliseconds) because a host that does not resolve cannot be reached: such a check is skipped
-with that reason rather than failing a second time for the same cause. token and quota share one
+dns and a probe of the way to the API host (`selftest.checks.reach`) start at once. proxy waits
+for the probe (its tunnel is the probe's, opened once); tls, clock, token and quota wait for dns
+and the probe, and are handed what they found as a typed `Reach`:
+
+    the API host does not resolve        tls, clock, token, quota skipped: see the dns check
+    the proxy does not open a tunnel     tls, clock, token, quota skipped: see the proxy check
+    the server refuses / tarpits it      tls fails with that cause; clock, token, quota skipped
+
+so that one fault is reported once, with one cause, where it is. token and quota share one
 `users/me` call (`selftest.checks.boxapi`), so they run side by side. Each check's own requests
 are bounded by the time left before the deadline; a check still running at the deadline is
 reported as failed, the others keep their results.
+
+Checks run on daemon threads, never waited for at exit: on Ctrl-C or SIGTERM the run stops
+waiting at once, reports what finished (the rest "interrupted"), cancels the context (no new
+request starts; child processes are killed) and raises `Interrupted` with those results.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar
 
 from selftest.checks import CHECK_NAMES, CheckResult, clock, dns, proxy, quota, tls, token
 from selftest.checks.context import Context
+from selftest.checks.proxy import tunnel_finding
+from selftest.checks.reach import UNKNOWN, PathProbe, Reach, probe
 from selftest.errors import SelftestError
 
-Check = Callable[[Context], CheckResult]
+T = TypeVar("T")
+Check = Callable[[Context, Reach], CheckResult]
 
 CHECKS: dict[str, Check] = {
     "dns": dns.run, "proxy": proxy.run, "tls": tls.run,
@@ -33,11 +48,40 @@ NEEDS_API_HOST = ("tls", "clock", "token", "quota")
 #: the deadline; this covers the Python around them).
 GRACE_S = 1.0
 
+#: The probe of the way to the API host; a module attribute so that tests can replace it.
+probe_path: Callable[[Context], PathProbe] = probe
 
-def _timed(name: str, check: Check, ctx: Context) -> CheckResult:
+
+class RunInterrupted(KeyboardInterrupt):
+    """Raised by `run` when Ctrl-C or a stop signal ended it: `results` holds what finished (in
+    report order, unfinished checks as "interrupted"), `cause` the KeyboardInterrupt itself."""
+
+    def __init__(self, results: list[CheckResult], cause: KeyboardInterrupt) -> None:
+        super().__init__(*cause.args)
+        self.results = results
+        self.cause = cause
+
+
+def _spawn(name: str, work: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `work(*args)` on a daemon thread (never joined at exit, unlike a pool's workers)."""
+    future: Future[T] = Future()
+
+    def body() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # handed to the waiting thread, which re-raises it
+            future.set_exception(exc)
+
+    threading.Thread(target=body, name=f"preflight-{name}", daemon=True).start()
+    return future
+
+
+def _timed(name: str, check: Check, ctx: Context, reach: Reach) -> CheckResult:
     started = time.monotonic()
     try:
-        result = check(ctx)
+        result = check(ctx, reach)
     except SelftestError:
         raise
     except Exception as exc:  # a bug in a check is a harness fault, reported as one line
@@ -45,25 +89,58 @@ def _timed(name: str, check: Check, ctx: Context) -> CheckResult:
     return result.timed((time.monotonic() - started) * 1000)
 
 
-def _prerequisite(name: str, ctx: Context, dns_result: CheckResult) -> str:
-    """Why `name` cannot run after this dns result ("" when it can)."""
-    unreachable = [t.host for t in ctx.targets if not dns.resolvable(dns_result, t.host)]
-    ctx.unreachable = frozenset(unreachable)
-    if name in NEEDS_API_HOST and ctx.api.host in unreachable:
-        return f"skipped: {ctx.api.host} does not resolve (see the dns check)"
-    return ""
+def _wait(future: Future[T] | None, ctx: Context) -> T | None:
+    """A prerequisite's value; None when there is none or it did not come in time."""
+    if future is None:
+        return None
+    try:
+        return future.result(timeout=max(0.0, ctx.deadline - time.monotonic()) + GRACE_S / 2)
+    except FutureTimeout:
+        return None
 
 
-def _after_dns(name: str, ctx: Context, dns_future: Future[CheckResult] | None) -> CheckResult:
-    if dns_future is not None:
-        try:
-            dns_result = dns_future.result(timeout=max(0.0, ctx.deadline - time.monotonic()))
-        except FutureTimeout:
-            return CheckResult(name, "skip", "skipped: the dns check did not finish in time")
-        reason = _prerequisite(name, ctx, dns_result)
-        if reason:
-            return CheckResult(name, "skip", reason, "Fix name resolution first.")
-    return _timed(name, CHECKS[name], ctx)
+def _skip_reason(name: str, ctx: Context, reach: Reach) -> tuple[str, str]:
+    """(summary, remedy) of why `name` is skipped; ("", "") when it can run."""
+    host = ctx.api.host
+    if name not in NEEDS_API_HOST:
+        return "", ""
+    if host in reach.unresolved:
+        return (f"skipped: {host} does not resolve (see the dns check)",
+                "Fix name resolution first.")
+    at_proxy = reach.path_broken_at("proxy")
+    if at_proxy is not None:
+        cause = tunnel_finding(at_proxy.obs, at_proxy.proxy).summary
+        return f"skipped: {cause} (see the proxy check)", "Fix the proxy first."
+    at_server = reach.path_broken_at("server")
+    if at_server is not None and name != "tls":
+        cause = tls.path_finding(at_server).summary
+        return f"skipped: {cause} (see the tls check)", "Fix what the tls check names first."
+    return "", ""
+
+
+def _after(name: str, ctx: Context, dns_future: Future[CheckResult] | None,
+           path_future: Future[PathProbe] | None) -> CheckResult:
+    """Wait for the prerequisites, then run `name` or say why it is skipped; the duration
+    counts the wait (the probe's handshake is this check's time too)."""
+    started = time.monotonic()
+    result = _after_prerequisites(name, ctx, dns_future, path_future)
+    return result.timed((time.monotonic() - started) * 1000)
+
+
+def _after_prerequisites(name: str, ctx: Context, dns_future: Future[CheckResult] | None,
+                         path_future: Future[PathProbe] | None) -> CheckResult:
+    dns_result = _wait(dns_future, ctx)
+    if dns_future is not None and dns_result is None:
+        return CheckResult(name, "skip", "skipped: the dns check did not finish in time",
+                           "Rerun with a larger --timeout.")
+    unresolved = dns_result.unresolved if isinstance(dns_result, dns.DnsResult) else frozenset()
+    reach = Reach(unresolved=unresolved, path=_wait(path_future, ctx))
+    summary, remedy = _skip_reason(name, ctx, reach)
+    if summary:
+        return CheckResult(name, "skip", summary, remedy)
+    if ctx.cancelled.is_set():
+        return _interrupted(name)
+    return _timed(name, CHECKS[name], ctx, reach)
 
 
 def _late(name: str, ctx: Context) -> CheckResult:
@@ -73,30 +150,61 @@ def _late(name: str, ctx: Context) -> CheckResult:
                        "or look at the other checks.", ("curl:28",))
 
 
+def _interrupted(name: str) -> CheckResult:
+    return CheckResult(name, "skip", "interrupted before it finished",
+                       "Run selftest preflight again and let it finish.")
+
+
+def _proxied(ctx: Context) -> bool:
+    """Whether libcurl goes to the API host through a proxy (then the proxy check waits for the
+    path probe, whose tunnel it judges)."""
+    from selftest.checks.proxyenv import proxy_for
+
+    return bool(proxy_for(ctx.api.host, ctx.options.proxy).url)
+
+
 def run(ctx: Context, only: Sequence[str] = (),
         on_done: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
-    """Run the selected checks (all by default); results in CHECK_NAMES order."""
+    """Run the selected checks (all by default); results in CHECK_NAMES order.
+
+    Raises RunInterrupted (with what finished) on Ctrl-C or a stop signal."""
     selected = [n for n in CHECK_NAMES if not only or n in only]
-    pool = ThreadPoolExecutor(max_workers=len(selected), thread_name_prefix="preflight")
     futures: dict[str, Future[CheckResult]] = {}
+    proxied = _proxied(ctx)
+    needs_path = any(n in NEEDS_API_HOST for n in selected) or ("proxy" in selected and proxied)
+    path_future = _spawn("path", probe_path, ctx) if needs_path else None
+    if "dns" in selected:
+        futures["dns"] = _spawn("dns", _timed, "dns", CHECKS["dns"], ctx, UNKNOWN)
+    for name in selected:
+        if name == "proxy":
+            futures[name] = _spawn(name, _after, name, ctx, None,
+                                   path_future if proxied else None)
+        elif name not in futures:
+            futures[name] = _spawn(name, _after, name, ctx, futures.get("dns"), path_future)
+    if on_done is not None:
+        for future in futures.values():
+            future.add_done_callback(lambda f: _report(f, on_done))
+    collected: dict[str, CheckResult] = {}
     try:
-        for name in ("dns", "proxy"):
-            if name in selected:
-                futures[name] = pool.submit(_timed, name, CHECKS[name], ctx)
         for name in selected:
-            if name not in futures:
-                futures[name] = pool.submit(_after_dns, name, ctx, futures.get("dns"))
-        if on_done is not None:
-            for future in futures.values():
-                future.add_done_callback(lambda f: _report(f, on_done))
-        return [_collect(name, futures[name], ctx) for name in selected]
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+            collected[name] = _collect(name, futures[name], ctx)
+    except KeyboardInterrupt as exc:
+        ctx.cancel()
+        results = [collected.get(n) or _finished(n, futures[n]) for n in selected]
+        raise RunInterrupted(results, exc) from None
+    return [collected[n] for n in selected]
 
 
 def _report(future: Future[CheckResult], on_done: Callable[[CheckResult], None]) -> None:
     if not future.cancelled() and future.exception() is None:
         on_done(future.result())
+
+
+def _finished(name: str, future: Future[CheckResult]) -> CheckResult:
+    """A check's result if it is in, else "interrupted" (never waits)."""
+    if future.done() and not future.cancelled() and future.exception() is None:
+        return future.result()
+    return _interrupted(name)
 
 
 def _collect(name: str, future: Future[CheckResult], ctx: Context) -> CheckResult:

@@ -16,6 +16,7 @@ from test_preflight_servers import InterceptingProxy, MiniBox, serve_minibox
 
 from selftest.checks import proxy, tls
 from selftest.checks.context import Context, Options
+from selftest.checks.reach import Reach
 
 PROXY_PASSWORD = "pr0xy-pa55word"
 
@@ -210,8 +211,7 @@ def test_skipped_hosts_are_not_counted_as_verified(https_box: tuple[MiniBox, str
     """Hosts the dns check found unreachable are reported as skipped, not as verified."""
     box, ca_file = https_box
     ctx = Context(options_for(box, ca_file, extra_hosts=("gone.invalid", "lost.invalid")))
-    ctx.unreachable = frozenset({"gone.invalid", "lost.invalid"})
-    result = tls.run(ctx)
+    result = tls.run(ctx, Reach(unresolved=frozenset({"gone.invalid", "lost.invalid"})))
     assert result.status == "pass", result.summary
     assert result.summary.startswith("verified 1 host(s)")
     assert "2 skipped" in result.summary

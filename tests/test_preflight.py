@@ -15,13 +15,15 @@ from test_preflight_servers import MiniBox, serve_minibox
 from selftest import preflight
 from selftest.checks import CHECK_NAMES, CheckResult
 from selftest.checks.context import Context, Options
+from selftest.checks.reach import PathProbe, Reach
 from selftest.cli import main
+from selftest.observe import Observation
 
 LOCAL = ["--api-base", "http://127.0.0.1:9", "--upload-base", "http://127.0.0.1:9/api"]
 
 
 def sleeper(name: str, seconds: float, spans: dict[str, tuple[float, float]]):  # type: ignore[no-untyped-def]
-    def check(ctx: Context) -> CheckResult:
+    def check(ctx: Context, reach: Reach) -> CheckResult:
         started = time.monotonic()
         time.sleep(seconds)
         spans[name] = (started, time.monotonic())
@@ -29,8 +31,14 @@ def sleeper(name: str, seconds: float, spans: dict[str, tuple[float, float]]):  
     return check
 
 
+def open_path(ctx: Context) -> PathProbe:
+    """A path probe that found the way open, without a packet sent."""
+    return PathProbe(ctx.api, "", Observation())
+
+
 def test_checks_run_concurrently(monkeypatch: pytest.MonkeyPatch) -> None:
     """Checks after dns all run at the same time, and results come in contract order."""
+    monkeypatch.setattr(preflight, "probe_path", open_path)
     spans: dict[str, tuple[float, float]] = {}
     for name in CHECK_NAMES:
         monkeypatch.setitem(preflight.CHECKS, name, sleeper(name, 0.2, spans))
@@ -57,10 +65,11 @@ def test_deadline_fails_a_check_that_hangs(monkeypatch: pytest.MonkeyPatch) -> N
     """A check still running at the deadline is reported failed; the others keep their results."""
     release = threading.Event()
 
-    def hangs(ctx: Context) -> CheckResult:
+    def hangs(ctx: Context, reach: Reach) -> CheckResult:
         release.wait(5)
         return CheckResult("clock", "pass", "late")
 
+    monkeypatch.setattr(preflight, "probe_path", open_path)
     monkeypatch.setitem(preflight.CHECKS, "clock", hangs)
     monkeypatch.setattr(preflight, "GRACE_S", 0.1)
     try:
@@ -76,7 +85,7 @@ def test_deadline_fails_a_check_that_hangs(monkeypatch: pytest.MonkeyPatch) -> N
 def test_a_crashing_check_is_a_harness_fault(monkeypatch: pytest.MonkeyPatch,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     """A bug in a check is one line on stderr and exit 3, never a traceback."""
-    def broken(ctx: Context) -> CheckResult:
+    def broken(ctx: Context, reach: Reach) -> CheckResult:
         raise ZeroDivisionError("oops")
 
     monkeypatch.setitem(preflight.CHECKS, "proxy", broken)

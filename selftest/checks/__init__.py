@@ -68,10 +68,17 @@ class Finding:
     diagnosis: tuple[str, ...] = ()
 
 
+#: The last resort of a finding with no remedy of its own and none in the catalog.
+GENERIC_REMEDY = ("Run `selftest explain` on the code shown, or rerun with --json and send the "
+                  "evidence to whoever runs this network.")
+
+
 def finding_from(diagnosis: Diagnosis, status: Status, summary: str, remedy: str = "") -> Finding:
-    """A Finding for a classified observation; the classifier's detail refines the summary."""
+    """A Finding for a classified observation; the classifier's detail refines the summary.
+    Without a remedy of its own it gets the catalog's (a finding always says what to do)."""
     text = f"{summary}: {diagnosis.detail}" if diagnosis.detail else summary
-    return Finding(status, text, remedy, diagnosis.ids)
+    return Finding(status, text, remedy or catalog_remedy(diagnosis, GENERIC_REMEDY),
+                   diagnosis.ids)
 
 
 def catalog_remedy(diagnosis: Diagnosis, fallback: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from selftest.checks import CheckResult, Finding, finding_from, fold, skipped
 from selftest.checks.boxconfig import ASSERTION_LIFETIME_S
 from selftest.checks.context import Context
+from selftest.checks.reach import UNKNOWN, Reach
 from selftest.checks.skew import Estimate, Sample, measure
 from selftest.classify import classify
 from selftest.observe import Observation
@@ -66,7 +67,7 @@ def judge(estimate: Estimate) -> Finding:
     return Finding("pass", "")
 
 
-def run(ctx: Context) -> CheckResult:
+def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     """Measure the skew against the API host's Date header and judge it."""
     url = ctx.api.url
     last: list[Observation] = []

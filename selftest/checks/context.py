@@ -8,9 +8,13 @@ must stay far below Box's 1000 requests/min and never look like a burst (box-api
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -18,9 +22,10 @@ from urllib.parse import urlsplit
 from selftest import transport
 from selftest.checks.boxconfig import BoxAppConfig
 from selftest.checks.resolver import Resolver, SystemResolver
-from selftest.observe import Observation
+from selftest.observe import Observation, observe
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: Box API calls (users/me, the upload preflight, the token endpoint) allowed per run.
 API_BUDGET = 5
@@ -92,6 +97,39 @@ def targets(options: Options) -> list[Target]:
     return list(unique.values())
 
 
+def _perform(request: transport.Request) -> Observation:
+    return transport.perform(request)
+
+
+def parallel(work: Callable[[U], T], items: Sequence[U]) -> list[T]:
+    """`[work(i) for i in items]`, each on its own daemon thread (a pool's workers would be
+    joined at interpreter exit, holding an interrupted run until their transfers time out)."""
+    results: list[Any] = [None] * len(items)
+    errors: list[BaseException] = []
+
+    def body(index: int, item: U) -> None:
+        try:
+            results[index] = work(item)
+        except BaseException as exc:  # re-raised below, in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=body, args=(i, item), daemon=True)
+               for i, item in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def kill_group(child: subprocess.Popen[str]) -> None:
+    """Kill a child started in its own session, and everything in its process group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # gone already
+        os.killpg(child.pid, signal.SIGKILL)
+
+
 class _Once:
     """A value computed at most once, whichever thread asks first; the others wait for it."""
 
@@ -113,16 +151,20 @@ class Context:
     """Shared state of one preflight run. Thread-safe: checks run concurrently."""
 
     def __init__(self, options: Options, *, resolver: Resolver | None = None,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None,
+                 transport: Callable[[transport.Request], Observation] | None = None) -> None:
         self.options = options
+        #: Who performs requests: libcurl (`selftest.transport`), or a test's MockTransport.
+        self.transport = transport or _perform
         self.resolver = resolver or SystemResolver()
         self.deadline = deadline if deadline is not None else time.monotonic() + options.timeout_s
         self.targets = targets(options)
         self.api_calls: list[str] = []
-        #: Hosts the dns check found unreachable (set by the runner before dependent checks run).
-        self.unreachable: frozenset[str] = frozenset()
+        #: Set when the run is interrupted: no new request starts, child processes are killed.
+        self.cancelled = threading.Event()
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}
+        self._children: list[subprocess.Popen[str]] = []
 
     @property
     def api(self) -> Target:
@@ -140,7 +182,45 @@ class Context:
         return transport.Request(url=url, **fields)
 
     def perform(self, request: transport.Request) -> Observation:
-        return transport.perform(request)
+        if self.cancelled.is_set():
+            return observe(curl_code=42, curl_message="interrupted: the run was cancelled",
+                           url=request.url, phase="setup")
+        return self.transport(request)
+
+    def cancel(self) -> None:
+        """Stop the run: later requests are not sent, running child processes are killed."""
+        self.cancelled.set()
+        with self._lock:
+            children = list(self._children)
+        for child in children:
+            kill_group(child)
+
+    def run_child(self, argv: list[str], timeout_s: float) -> tuple[int, str, str] | str:
+        """Run a local program under the deadline, in its own process group (so that what it
+        starts dies with it); (exit status, stdout, stderr), or why it gave no answer."""
+        timeout_s = min(timeout_s, self.remaining_ms() / 1000)
+        if self.cancelled.is_set():
+            return "the run was interrupted"
+        try:
+            child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, errors="replace",
+                                     start_new_session=True)
+        except OSError as exc:
+            return f"cannot start {argv[0]}: {exc.strerror}"
+        with self._lock:
+            self._children.append(child)
+        try:
+            out, err = child.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            kill_group(child)
+            child.communicate()
+            return f"{os.path.basename(argv[0])} did not answer within {timeout_s:.1f} s"
+        finally:
+            with self._lock:
+                self._children.remove(child)
+        if self.cancelled.is_set():
+            return "the run was interrupted"
+        return child.returncode, out, err
 
     def api_call(self, label: str, request: transport.Request) -> Observation | None:
         """Perform a Box API call if the budget allows; None when it is spent."""

@@ -13,11 +13,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from selftest.checks import CheckResult, Finding, Status, fold
 from selftest.checks.context import Context, Target
 from selftest.checks.proxyenv import proxy_for
+from selftest.checks.reach import UNKNOWN, Reach
 from selftest.checks.resolver import Resolution
 
 #: Per-name lookup limit: glibc's default is 5 s per try, 2 tries (resolv.conf(5)).
@@ -29,6 +31,14 @@ _FAILURE_TEXT = {
     "timeout": "could not be resolved: no answer from the DNS server in time",
     "noanswer": "has no address record",
 }
+
+
+@dataclass(frozen=True)
+class DnsResult(CheckResult):
+    """The dns check's result, with the hand-off the runner reads: the hosts nothing can reach
+    (the name does not resolve here and no proxy resolves it instead)."""
+
+    unresolved: frozenset[str] = field(default_factory=frozenset)
 
 
 def is_sinkhole(address: str) -> bool:
@@ -99,13 +109,13 @@ def _judge(target: Target, found: Resolution, via_proxy: bool,
     return findings
 
 
-def check_target(ctx: Context, target: Target,
-                 ipv6_route: Callable[[], bool]) -> tuple[list[Finding], dict[str, Any]]:
-    """Look up one host; the findings, and its evidence entry."""
+def check_target(ctx: Context, target: Target, ipv6_route: Callable[[], bool]
+                 ) -> tuple[list[Finding], dict[str, Any], bool]:
+    """Look up one host; the findings, its evidence entry, and whether it can be reached."""
     pin = pinned(ctx, target)
     if literal(target.host) or pin:
         how = "pinned with --resolve" if pin else "an address literal, no lookup"
-        return [], {"host": target.host, "addresses": [pin or target.host], "source": how}
+        return [], {"host": target.host, "addresses": [pin or target.host], "source": how}, True
     via_proxy = bool(proxy_for(target.host, ctx.options.proxy).url)
     timeout = min(LOOKUP_TIMEOUT_S, ctx.remaining_ms() / 1000)
     found = ctx.resolver.resolve(target.host, timeout)
@@ -115,24 +125,28 @@ def check_target(ctx: Context, target: Target,
     }
     if via_proxy:
         evidence["via_proxy"] = True
-    return _judge(target, found, via_proxy, ipv6_route), evidence
+    reachable = not found.failure or via_proxy
+    return _judge(target, found, via_proxy, ipv6_route), evidence, reachable
 
 
-def run(ctx: Context, ipv6_route: Callable[[], bool] = has_ipv6_route) -> CheckResult:
+def run(ctx: Context, reach: Reach = UNKNOWN, *,
+        ipv6_route: Callable[[], bool] = has_ipv6_route) -> DnsResult:
     """Resolve every target host and judge the answers."""
     findings: list[Finding] = []
     hosts: list[dict[str, Any]] = []
+    unresolved: set[str] = set()
     for target in ctx.targets:
-        found, evidence = check_target(ctx, target, ipv6_route)
+        found, evidence, reachable = check_target(ctx, target, ipv6_route)
         findings += found
         hosts.append(evidence)
+        if not reachable:
+            unresolved.add(target.host)
     names = ", ".join(t.host for t in ctx.targets)
-    return fold("dns", findings, {"hosts": hosts}, f"resolved {names}")
+    folded = fold("dns", findings, {"hosts": hosts}, f"resolved {names}")
+    return DnsResult(folded.check, folded.status, folded.summary, folded.remedy,
+                     folded.diagnosis, folded.evidence, unresolved=frozenset(unresolved))
 
 
 def resolvable(result: CheckResult, host: str) -> bool:
     """Whether the dns result lets a check reach `host` (pinned, literal, resolved or proxied)."""
-    for entry in result.evidence.get("hosts", []):
-        if entry.get("host") == host:
-            return not entry.get("failure") or bool(entry.get("via_proxy"))
-    return True
+    return not isinstance(result, DnsResult) or host not in result.unresolved

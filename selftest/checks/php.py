@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,19 +51,32 @@ class PhpFacts:
                 "php.ini": self.ini_file or None}
 
 
-def probe(timeout_s: float = PROBE_TIMEOUT_S) -> PhpFacts | str | None:
-    """PHP's facts; None when there is no `php` on PATH; a message when PHP could not tell."""
+#: Runs a program under the run's deadline (`Context.run_child`): (status, stdout, stderr), or
+#: a sentence saying why it gave no answer.
+RunChild = Callable[[list[str], float], "tuple[int, str, str] | str"]
+
+
+def probe(run_child: RunChild, timeout_s: float = PROBE_TIMEOUT_S) -> PhpFacts | str | None:
+    """PHP's facts; None when there is no `php` on PATH; a message when PHP could not tell.
+
+    A `php` that hangs or fails is a problem of this machine's PHP, never of the network: the
+    message says so."""
     binary = shutil.which("php")
     if binary is None:
         return None
+    done = run_child([binary, "-r", _PROBE], timeout_s)
+    local = f"`php` on PATH ({binary})"
+    if isinstance(done, str):
+        return (f"{local} could not report its cURL settings: {done} (a problem of PHP on "
+                "this machine, not of the network)")
+    status, out, err = done
     try:
-        done = subprocess.run([binary, "-r", _PROBE], capture_output=True, text=True,
-                              timeout=timeout_s, check=False)
-        doc = json.loads(done.stdout.strip() or "null")
-    except (OSError, subprocess.TimeoutExpired, ValueError) as exc:
-        return f"`php` could not report its cURL settings: {exc}"
+        doc = json.loads(out.strip() or "null")
+    except ValueError:
+        doc = None
     if not isinstance(doc, dict):
-        return f"`php` printed no report (exit {done.returncode}): {done.stderr.strip()[:200]}"
+        return (f"{local} printed no report (exit {status}): {err.strip()[:200]} (a problem of "
+                "PHP on this machine, not of the network)")
     return PhpFacts(str(doc.get("php", "")), str(doc.get("curl", "")), str(doc.get("ssl", "")),
                     str(doc.get("curl_cainfo", "")), str(doc.get("openssl_cafile", "")),
                     str(doc.get("default_cert_file", "")), str(doc.get("ini", "")))

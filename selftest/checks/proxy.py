@@ -20,7 +20,8 @@ import certifi
 from selftest.checks import CheckResult, Finding, finding_from, fold
 from selftest.checks.certs import chain
 from selftest.checks.context import Context, Target
-from selftest.checks.proxyenv import ProxyChoice, proxy_for
+from selftest.checks.proxyenv import ProxyChoice, proxy_for, split_credentials
+from selftest.checks.reach import UNKNOWN, PathProbe, Reach
 from selftest.checks.wpconfig import WpHttpSettings, blocked, bypasses
 from selftest.checks.wpconfig import load as load_wp_config
 from selftest.classify import classify
@@ -30,6 +31,9 @@ from selftest.redact import redact_line
 _CREDENTIALS = ("Put the proxy's user and password in the proxy URL (https_proxy="
                 "http://USER:PASSWORD@HOST:PORT) for PHP's cURL, and in WP_PROXY_USERNAME / "
                 "WP_PROXY_PASSWORD in wp-config.php for WordPress.")
+_WRONG_CREDENTIALS = ("The proxy refused the user and password in its URL: check them with the "
+                      "proxy's administrator (inside the URL write ':' as %3A and '@' as %40), "
+                      "and WP_PROXY_USERNAME / WP_PROXY_PASSWORD in wp-config.php for WordPress.")
 _ALLOW = ("Ask the proxy's administrator to allow CONNECT to *.box.com, *.boxcloud.com and "
           "redirect.wp-migration.com on port 443.")
 _INTERCEPT = ("Ask the network administrator to exempt *.box.com and *.boxcloud.com from TLS "
@@ -73,21 +77,41 @@ def _handshake(ctx: Context, target: Target, proxy: str, verify: bool,
                                    timeout_ms=timeout))
 
 
+def _raw_at(proxy: str) -> bool:
+    """An '@' left in the user info (curl splits at the last '@'; libcurl 8 refuses the URL)."""
+    authority = proxy.partition("://")[2].split("/", 1)[0]
+    return "@" in authority.rpartition("@")[0]
+
+
 def tunnel_finding(obs: Observation, proxy: str) -> Finding:
-    """Explain a tunnel that did not open (refused, 407, 403, unresolvable proxy)."""
+    """Explain a tunnel that did not open (refused, 407, 403, unresolvable or silent proxy)."""
     where = _public(proxy)
     status = obs.connect_status
+    has_credentials = bool(split_credentials(proxy)[0])
     if status == 407:
-        text, remedy = f"the proxy {where} demands authentication (407)", _CREDENTIALS
+        text = f"the proxy {where} demands authentication (407)"
+        if has_credentials:
+            text = f"the proxy {where} refused the credentials in its URL (407)"
+        remedy = _WRONG_CREDENTIALS if has_credentials else _CREDENTIALS
     elif status == 403:
         text, remedy = f"the proxy {where} refuses CONNECT to Box (403)", _ALLOW
+    elif obs.curl_code == 5 and _raw_at(proxy):
+        text = f"the proxy URL {where} has an '@' in its user or password: libcurl cannot read it"
+        remedy = ("Write '@' inside the proxy's user or password as %40 (and ':' as %3A) where "
+                  "the proxy is set (https_proxy, --proxy); PHP's cURL reads it the same way.")
     elif obs.curl_code == 5:
         text, remedy = f"the proxy host of {where} cannot be resolved", "Fix the proxy host name."
     elif obs.curl_code == 7:
         text, remedy = f"the proxy {where} refuses connections", "Check the proxy host and port."
+    elif obs.curl_code == 28 and status == 0:
+        text = f"the proxy {where} never answered the CONNECT request (timed out)"
+        remedy = (f"The proxy accepts connections but does not answer: check that {where} is "
+                  "an HTTP proxy and that it works (`curl -v -x PROXY https://api.box.com/` on "
+                  "this machine), or ask its administrator.")
     else:
-        text, remedy = f"no tunnel through the proxy {where}", _ALLOW
-    return finding_from(classify(obs), "fail", text, remedy)
+        return finding_from(classify(obs), "fail", f"no tunnel through the proxy {where}", _ALLOW)
+    # The proxy's own words: libcurl's detail would name the phase on the far side of the tunnel.
+    return Finding("fail", text, remedy, classify(obs).ids)
 
 
 def interception(ctx: Context, target: Target, proxy: str,
@@ -117,13 +141,21 @@ def interception(ctx: Context, target: Target, proxy: str,
                    _INTERCEPT, ("curl:60",)), evidence
 
 
-def check_proxy(ctx: Context, proxy: str) -> tuple[list[Finding], dict[str, Any]]:
+def check_proxy(ctx: Context, proxy: str,
+                path: PathProbe | None = None) -> tuple[list[Finding], dict[str, Any]]:
+    """One proxy's tunnel to the API host (the runner's path probe when it went through this
+    proxy, so that the tunnel is opened once), then the interception test."""
     target = ctx.api
-    proxied = _handshake(ctx, target, proxy, False)
+    proxied = path.obs if path is not None and path.proxy == proxy else _handshake(
+        ctx, target, proxy, False)
     evidence: dict[str, Any] = {"proxy": _public(proxy), "connect_status": proxied.connect_status,
                                 "curl_code": proxied.curl_code}
-    if proxied.curl_code:
+    if proxied.curl_code and (path is None or path.broken_at != "server"):
         return [tunnel_finding(proxied, proxy)], evidence
+    if proxied.curl_code:
+        # The tunnel opened; the server behind it failed the handshake: the tls check's finding.
+        evidence["tunnel"] = "open; the server behind it failed (see the tls check)"
+        return [], evidence
     finding, more = interception(ctx, target, proxy, proxied)
     evidence.update(more)
     return ([finding] if finding else []), evidence
@@ -133,7 +165,7 @@ def _choices(ctx: Context, settings: WpHttpSettings | None) -> tuple[ProxyChoice
     return proxy_for(ctx.api.host, ctx.options.proxy), wordpress_proxy(settings, ctx.api.host)
 
 
-def run(ctx: Context) -> CheckResult:
+def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     """Find the proxies, test each tunnel, look for interception."""
     settings = load_wp_config(ctx.options.wp_config) if ctx.options.wp_config else None
     libcurl, wp_url = _choices(ctx, settings)
@@ -149,7 +181,7 @@ def run(ctx: Context) -> CheckResult:
         findings += _disagreements(ctx, settings)
     tunnels = []
     for proxy in dict.fromkeys(p for p in (libcurl.url, wp_url) if p):
-        found, tunnel = check_proxy(ctx, proxy)
+        found, tunnel = check_proxy(ctx, proxy, reach.path)
         findings += found
         tunnels.append(tunnel)
     evidence["tunnels"] = tunnels

@@ -18,6 +18,7 @@ from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, 
 from selftest.checks.boxapi import access_token, users_me
 from selftest.checks.boxshape import is_upload_preflight, json_object, not_box, speaks_box_errors
 from selftest.checks.context import Context
+from selftest.checks.reach import UNKNOWN, Reach
 from selftest.classify import classify
 
 #: Box's sign for "unlimited" storage.
@@ -108,7 +109,7 @@ def preflight_upload(ctx: Context, token: str, size: int | None) -> tuple[Findin
     return finding_from(diagnosis, "fail", refused, remedy), evidence
 
 
-def run(ctx: Context) -> CheckResult:
+def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     """Compare the account's space with the backup and ask Box's upload preflight."""
     me = users_me(ctx)
     if me is None:

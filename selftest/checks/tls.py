@@ -15,7 +15,6 @@ Box accepts TLS 1.2 and 1.3 only (box-api-facts.md §6).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import certifi
@@ -24,8 +23,9 @@ from selftest.ca import choose_ca_bundle
 from selftest.checks import CheckResult, Finding, Status, finding_from, fold, skipped
 from selftest.checks import php as php_module
 from selftest.checks.certs import MODERN_PROTOCOLS, chain, hostname_matches, session
-from selftest.checks.context import Context, Target
+from selftest.checks.context import Context, Target, parallel
 from selftest.checks.dns import literal
+from selftest.checks.reach import UNKNOWN, PathProbe, Reach
 from selftest.classify import classify
 
 #: Warn this many days before a certificate expires.
@@ -136,11 +136,13 @@ def check_host(ctx: Context, target: Target,
 
 
 def _php(ctx: Context) -> tuple[list[Finding], php_module.PhpFacts | None, Any]:
-    facts = php_module.probe()
+    facts = php_module.probe(ctx.run_child)
     if facts is None:
         return [], None, None
     if isinstance(facts, str):
-        return [Finding("warn", facts)], None, facts
+        return [Finding("warn", facts, "Run `php -r 'var_dump(curl_version());'` as the web "
+                        "server's user to see what PHP does; fix or reinstall PHP's CLI.")
+                ], None, facts
     found: list[Finding] = []
     if facts.curl_cainfo and not os.path.isfile(facts.curl_cainfo):
         found.append(Finding("fail", f"php.ini's curl.cainfo names {facts.curl_cainfo}, which "
@@ -163,14 +165,28 @@ def _plain_http(targets: list[Target]) -> list[Finding]:
                     "http is only for a local fake Box.") for t in targets]
 
 
-def run(ctx: Context) -> CheckResult:
+def path_finding(path: PathProbe) -> Finding:
+    """The finding for a way to the API host that broke at the server (refused, reset, a TLS
+    tarpit): the same code and cause the skipped checks point at."""
+    what = "TLS connection" if path.target.scheme == "https" else "connection"
+    return finding_from(classify(path.obs), "fail", f"no {what} to {path.target.host}")
+
+
+def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     """Handshake with every target host and compare the CA stores."""
+    broken = reach.path_broken_at("server")
+    findings = [path_finding(broken)] if broken is not None else []
+    done = {broken.target} if broken is not None else set()
     plain = [t for t in ctx.targets if t.scheme != "https"]
-    unreachable = sorted(t.host for t in ctx.targets if t.host in ctx.unreachable)
-    reachable = [t for t in ctx.targets if t not in plain and t.host not in ctx.unreachable]
+    unreachable = sorted(t.host for t in ctx.targets if t.host in reach.unresolved)
+    reachable = [t for t in ctx.targets
+                 if t not in plain and t not in done and t.host not in reach.unresolved]
     hosts: list[dict[str, Any]] = [{"host": h, "skipped": "does not resolve"} for h in unreachable]
     hosts += [{"host": t.host, "port": t.port, "skipped": "plain http, no TLS"} for t in plain]
-    findings = _plain_http(plain)
+    if broken is not None:
+        hosts.append({"host": broken.target.host, "port": broken.target.port,
+                      "curl_code": broken.obs.curl_code, "phase": broken.obs.phase})
+    findings += _plain_http(plain)
     if not reachable:
         if findings:
             return fold("tls", findings, {"hosts": hosts}, "")
@@ -181,8 +197,7 @@ def run(ctx: Context) -> CheckResult:
     files = stores(ctx, facts)
     if "php" in files and not os.path.isfile(files["php"]):
         del files["php"]  # already reported above, as error 77
-    with ThreadPoolExecutor(max_workers=len(reachable)) as pool:
-        results = list(pool.map(lambda t: check_host(ctx, t, files), reachable))
+    results = parallel(lambda t: check_host(ctx, t, files), reachable)
     verified = 0
     for host_findings, evidence in results:
         findings += host_findings

@@ -13,6 +13,7 @@ from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, 
 from selftest.checks.boxapi import Call, access_token, jwt_grant, token_url, users_me
 from selftest.checks.boxshape import not_box, speaks_box_errors
 from selftest.checks.context import Context
+from selftest.checks.reach import UNKNOWN, Reach
 from selftest.classify import classify
 
 NO_TOKEN = ("no Box token to test with",
@@ -79,7 +80,7 @@ def me_finding(ctx: Context, me: Call) -> Finding:
         diagnosis, f"Retry later if Box is unavailable; `curl -si {url}` shows what answers."))
 
 
-def run(ctx: Context) -> CheckResult:
+def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     """Test the token (and the JWT grant) against Box."""
     if not ctx.options.token and ctx.options.box_config is None:
         return skipped("token", *NO_TOKEN)
