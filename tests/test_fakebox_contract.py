@@ -1,6 +1,6 @@
 """The fake against Box's own OpenAPI spec: every response it sends while the fakebox tests
 run must match the spec's schema for that path, method and status, and between them the tests
-must provoke every Box error code listed in box-api-facts.md §2.
+must provoke every Box error code listed in docs/facts.md §2.
 
 The other fakebox test files run once in a subprocess with SELFTEST_FAKEBOX_RECORD set, so the
 check sees every response of a whole run whatever order pytest picks (see fakebox/record.py).
@@ -25,7 +25,7 @@ from selftest.fakebox.record import ENV
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
 SPEC = REFERENCE / "box-openapi.json"
-FACTS = REFERENCE / "box-api-facts.md"
+FACTS = REPO / "docs" / "facts.md"
 #: Box sends the 401's "unauthorized" as an empty body with a challenge, never as a JSON code.
 NOT_A_BODY_CODE = {"unauthorized"}
 
@@ -121,13 +121,12 @@ def test_every_response_matches_the_openapi_schema(spec: dict[str, Any],
 
 def _documented_codes() -> set[str]:
     text = FACTS.read_text(encoding="utf-8")
-    section = text.split("## 2.")[1].split("## 3.")[0]
+    section = text.split("## §2")[1].split("## §3")[0]
     codes = set()
-    for line in section.splitlines():
+    for line in section.splitlines():  # | status | `code` (trigger); `code` ... |
         cells = [c.strip() for c in line.split("|")]
         if len(cells) > 3 and cells[1][:1] in "45":
-            codes |= {w.strip() for w in cells[2].split("/")
-                      if re.fullmatch(r"[a-z][a-z_]+", w.strip())}
+            codes |= set(re.findall(r"`([a-z][a-z_]+)`", cells[2]))
     return codes - NOT_A_BODY_CODE
 
 
