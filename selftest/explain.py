@@ -68,7 +68,7 @@ class Explanation:
         return next((e for e in self.entries if e.id == primary), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The `selftest explain --json` contract (DESIGN.md), plus the entries themselves."""
+        """The `selftest explain --json` contract (docs/contracts.md §5), with the entries."""
         primary = self.primary
         summary = primary.summary if primary else ""
         if primary and self.diagnosis.detail:

@@ -4,7 +4,7 @@ Fault servers are started once per (fault, attributes) and reused by every scena
 asks for the same one; `Runner.close()` (or leaving the `with` block) stops them all. A network
 failure is the finding, not an error: only a malformed scenario raises (ScenarioError).
 
-Verdicts (DESIGN.md, "Honesty rules"):
+Verdicts (docs/contracts.md §7, the honesty rules):
     pass  the expected code/status was observed and the classifier named the expected chain
     fail  anything else, with the reason; also an injected observation for a `real` entry
     skip  the catalog says `impossible` (its reason), or this machine lacks a prerequisite
@@ -38,7 +38,7 @@ Verdict = Literal["pass", "fail", "skip"]
 
 @dataclass(frozen=True)
 class Result:
-    """One scenario's outcome, in the `selftest reproduce --json` shape (DESIGN.md)."""
+    """One scenario's outcome, in the `selftest reproduce --json` shape (docs/contracts.md §6)."""
 
     scenario: str
     documents: str

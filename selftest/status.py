@@ -1,4 +1,4 @@
-"""Exit statuses, shared by every command (DESIGN.md: 0 pass/warn, 1 fail, 2 usage, 3 harness)."""
+"""Exit statuses shared by every command (docs/contracts.md §2): 0 ok, 1 fail, 2 usage, 3 fault."""
 
 from enum import IntEnum
 

@@ -1,4 +1,4 @@
-"""The classifier names each layer from codes, on real Box response shapes (box-api-facts.md)."""
+"""The classifier names each layer from codes, on real Box response shapes (docs/facts.md §1)."""
 
 from __future__ import annotations
 

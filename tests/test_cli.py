@@ -25,7 +25,7 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_catalog_json_lists_every_entry(capsys: pytest.CaptureFixture[str]) -> None:
-    """`catalog --json` is the DESIGN.md contract, with all 166 page items documented."""
+    """`catalog --json` is the docs/contracts.md §4 contract, with all 166 page items documented."""
     assert main(["catalog", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["schema_version"] == 2

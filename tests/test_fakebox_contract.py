@@ -77,7 +77,7 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 #: text in the validation message, why).
 KNOWN_DEVIATIONS = [
     ("options", "/files/content", 409, "is not of type 'array'",
-     "box-api-facts.md §1: a preflight's context_info.conflicts is ONE object, not a list"),
+     "docs/facts.md §1: a preflight's context_info.conflicts is ONE object, not a list"),
     (None, None, None, "'accessed' is a required property",
      "the spec requires shared_link.accessed but never defines it; real links lack it"),
 ]

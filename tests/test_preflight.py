@@ -126,7 +126,7 @@ def test_bad_box_config_is_a_usage_error(tmp_path: Path,
 
 def test_json_report_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """--json follows the DESIGN.md contract; --junit-xml writes one case per check; a 401 is
+    """--json follows docs/contracts.md §3; --junit-xml writes one case per check; a 401 is
     exit 1 and the token never appears."""
     secret = "very-secret-token-value"
     monkeypatch.setenv("BOX_ACCESS_TOKEN", secret)

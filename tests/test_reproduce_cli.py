@@ -42,7 +42,7 @@ def wrong_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
-    """--json prints {"schema_version", "results": [...]} with the DESIGN.md keys; exit 0."""
+    """--json prints {"schema_version", "results": [...]} (docs/contracts.md §6); exit 0."""
     assert main(["reproduce", "curl-52", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert set(document) == {"schema_version", "results"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -23,3 +24,15 @@ def test_package_is_typed_and_imports_are_checked() -> None:
     mypy = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
     assert "ignore_missing_imports" not in mypy
 
+
+
+def test_no_file_points_outside_the_repository() -> None:
+    """Comments cite docs/ in the repository, not the ../shared folder a user does not have."""
+    found = subprocess.run(["git", "grep", "-n", "-I", "shared/", "--", "selftest", "tests",
+                            "scenarios", "pyproject.toml", "tox.ini", "README.md", "docs",
+                            ":!tests/test_tooling.py"],
+                           cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    outside = [line for line in found.splitlines()
+               if "../shared" in line or "/work/shared" in line or "shared/DESIGN" in line
+               or "shared/reference" in line]
+    assert outside == []

@@ -2,7 +2,7 @@
 
 A check is `run(ctx: Context) -> CheckResult`. Findings about the user's machine and network are
 CheckResult values, never exceptions; a check raises only when selftest itself is broken. The
-names are part of the JSON contract in DESIGN.md (`selftest preflight --json`).
+names are part of the JSON contract in docs/contracts.md §3 (`selftest preflight --json`).
 
     status  pass   nothing to fix
             warn   works, but something is fragile or differs from what WordPress would do
@@ -41,7 +41,7 @@ class CheckResult:
     duration_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form of DESIGN.md, secrets redacted."""
+        """The JSON form of docs/contracts.md §3, secrets redacted."""
         out = {
             "check": self.check,
             "status": self.status,

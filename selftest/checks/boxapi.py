@@ -5,7 +5,7 @@
     users_me(ctx)    GET /2.0/users/me (token and quota both read it)
 
 No refresh grant is ever sent: a Box refresh token is single-use, and spending it behind the
-plugin's back logs the plugin out (box-api-facts.md §3). Tokens stay in memory only.
+plugin's back logs the plugin out (docs/facts.md §3). Tokens stay in memory only.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from selftest.checks.boxshape import is_user, json_object
 from selftest.checks.context import Context
 from selftest.observe import Observation
 
-#: The users/me fields quota needs (box-api-facts.md §4).
+#: The users/me fields quota needs (docs/facts.md §4).
 USER_FIELDS = "id,name,login,status,space_amount,space_used,max_upload_size"
 
 

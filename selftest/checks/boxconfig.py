@@ -1,6 +1,6 @@
 """The Box app config file (`--box-config`) and the JWT assertion built from it.
 
-The file is the one the Box developer console downloads (box-api-facts.md §3):
+The file is the one the Box developer console downloads (docs/facts.md §3):
 `{"boxAppSettings": {"clientID", "clientSecret", "appAuth": {"publicKeyID", "privateKey",
 "passphrase"}}, "enterpriseID"}`. The assertion follows Box's JWT guide
 (https://developer.box.com/guides/authentication/jwt/without-sdk/): RS256 with `kid`, a unique

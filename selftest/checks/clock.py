@@ -1,7 +1,7 @@
 """The clock check: is this machine's clock close enough to Box's for a JWT grant to pass?
 
 Box checks a JWT assertion's `exp` against its own clock: it must be in the future, and at most
-60 s ahead (box-api-facts.md §3). The SDKs send exp = now + 30 s, so a local clock 30 s or more
+60 s ahead (docs/facts.md §3). The SDKs send exp = now + 30 s, so a local clock 30 s or more
 BEHIND Box gets "Current date/time MUST be before the expiration date/time listed in the 'exp'
 claim", and one more than 30 s AHEAD gets "Please check the 'exp' claim". The skew is measured
 against the API host's `Date` header with `selftest.checks.skew` (sub-second, ≤ 8 requests).

@@ -3,7 +3,7 @@
 The Context builds every `transport.Request` a check makes, so that `--cacert`, `--proxy`,
 `--resolve` and the deadline apply everywhere in the same way. It also fetches `users/me` at most
 once per run (token and quota both need it) and counts calls to Box API endpoints: a preflight
-must stay far below Box's 1000 requests/min and never look like a burst (box-api-facts.md §5).
+must stay far below Box's 1000 requests/min and never look like a burst (docs/facts.md §5).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ U = TypeVar("U")
 #: Box API calls (users/me, the upload preflight, the token endpoint) allowed per run.
 API_BUDGET = 5
 
-#: The hosts the extension talks to besides the API and upload hosts (box-api-facts.md §6):
+#: The hosts the extension talks to besides the API and upload hosts (docs/facts.md §6):
 #: account.box.com (authorize), dl.boxcloud.com (downloads after a 302) and the vendor's relay
 #: that refreshes tokens (redirect.wp-migration.com/v1/box/refresh).
 DEFAULT_OTHER_HOSTS = ("account.box.com", "dl.boxcloud.com", "redirect.wp-migration.com")

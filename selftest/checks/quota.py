@@ -2,7 +2,7 @@
 
 From users/me (shared with the token check): space_amount, space_used, max_upload_size and
 status, against the backup's size. Then Box's non-destructive upload preflight,
-`OPTIONS /2.0/files/content` with `{name, size, parent: {id}}` (box-api-facts.md §4), which
+`OPTIONS /2.0/files/content` with `{name, size, parent: {id}}` (docs/facts.md §4), which
 proves write access to the folder and answers 409 item_name_in_use, 403 storage_limit_exceeded or
 403 file_size_limit_exceeded without uploading a byte. Unlimited space is reported by Box as
 999999999999999, and large numbers may arrive as floats (1.0034576985781e+14).

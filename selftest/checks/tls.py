@@ -9,7 +9,7 @@ store a component of the site uses, and a disagreement names the stale one:
     wordpress --wp-path's wp-includes/certificates/ca-bundle.crt (WordPress's own HTTP API)
     php       php.ini's curl.cainfo, when `php` is on PATH
 
-Box accepts TLS 1.2 and 1.3 only (box-api-facts.md §6).
+Box accepts TLS 1.2 and 1.3 only (docs/facts.md §6).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The token check: does the access token work, and (with --box-config) does a JWT grant pass?
 
 `GET /2.0/users/me` with BOX_ACCESS_TOKEN (or --token-file): a 401 means the token is invalid or
-expired — Box does not say which (box-api-facts.md §1). With --box-config, a real JWT grant
+expired — Box does not say which (docs/facts.md §1). With --box-config, a real JWT grant
 proves the app's key and this machine's clock together. No refresh grant is ever sent.
 """
 

@@ -1,7 +1,7 @@
 """Who is calling the API: the bearer token, the account's state, the token's scopes.
 
 Box answers a missing, unknown or expired token with 401, an EMPTY body and a Bearer challenge
-(box-api-facts.md §1); an account the admin has put in a blocking state with that state's code;
+(docs/facts.md §1); an account the admin has put in a blocking state with that state's code;
 a token whose app lacks a scope with 403 insufficient_scope.
 """
 

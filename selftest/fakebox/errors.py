@@ -7,7 +7,7 @@ Two families, as Box has them:
 
 A 401 from the API has no body at all, only a `WWW-Authenticate` challenge: `Unauthorized`.
 The default status and message for each code come from the reference page
-(box-extension-error-codes.txt) and box-api-facts.md §2; a handler may override the message.
+(docs/facts.md §0) and §2; a handler may override the message.
 """
 
 from __future__ import annotations

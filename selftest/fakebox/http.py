@@ -31,7 +31,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_JSON_BYTES = 1024 * 1024
 #: Query integers longer than this are refused before int() (no 5,000-digit conversions).
 MAX_QUERY_DIGITS = 18
-#: Box sends `retry-after` in lower case (box-api-facts.md §1, 429); the fake uses that
+#: Box sends `retry-after` in lower case (docs/facts.md §1, 429); the fake uses that
 #: spelling on every response that carries it (429, 202, 503, injected faults).
 RETRY_AFTER = "retry-after"
 _JSON_CACHE = "selftest.fakebox.json"

@@ -1,6 +1,6 @@
 """The JWT bearer grant: Box's checks of an assertion, against the FAKE's clock.
 
-Wordings are Box's, as real responses carry them (box-api-facts.md §1), including the double
+Wordings are Box's, as real responses carry them (docs/facts.md §1), including the double
 space in the nbf/iat text. Box allows no leeway on iat/nbf and at most 60 s between now and exp,
 which is why a web host whose clock is off by a minute or two cannot authenticate: with the
 fake's clock offset by ±120 s a correct client reproduces both failures.

@@ -1,7 +1,7 @@
 """Sliding-window request limits, per key (a user id, or an OAuth client id).
 
 Box allows about 1000 API requests per minute per user and 240 uploads per minute
-(box-api-facts.md §5); the fake's default is far more generous so ordinary tests never hit it,
+(docs/facts.md §5); the fake's default is far more generous so ordinary tests never hit it,
 and a test lowers it (`state.config.requests_per_window`) to provoke 429. The limit is read at
 each hit, so a change applies at once. The window is measured on the fake's clock.
 """

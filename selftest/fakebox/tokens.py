@@ -1,6 +1,6 @@
 """Who may call the fake: OAuth apps, access tokens, refresh tokens, auth codes, used JWT ids.
 
-Lifetimes follow Box (box-api-facts.md §3): access tokens 60 min, refresh tokens 60 days and
+Lifetimes follow Box (docs/facts.md §3): access tokens 60 min, refresh tokens 60 days and
 single use (each refresh returns a new pair and kills the old one), auth codes 30 s. All ages are
 measured on the fake's clock. Stores are pruned as they grow so a long `serve` stays bounded.
 """

@@ -4,7 +4,7 @@ Used by the `box-sequence` step: a request with a `jwt = {...}` table posts the 
 built here from the app config file Box's developer console hands out (`{box_config}`). Claims
 are computed on THIS machine's clock, as a customer's web host computes them; the fake's clock
 offset (`clock_offset_s`) is what makes them wrong by Box's clock, which is the real failure
-(box-api-facts.md §1: exp at most 60 s ahead, no leeway on iat).
+(docs/facts.md §1: exp at most 60 s ahead, no leeway on iat).
 
     exp_in_s       exp = now + this (SDKs use 30)
     iat_offset_s   iat = now + this
