@@ -9,6 +9,6 @@ scenarios a client can express, the run under the fault servers, and the verdict
 the code/status expected of that libcurl generation AND `explain` of the message the site admin
 would see naming the expected cause. `doh.py` is the local DNS answer for names that must fail.
 
-Nothing here imports pycurl: these clients are separate processes, and their results become
+These clients run as separate processes (php), and their results become
 Observations through `selftest.observe`, like pycurl's.
 """

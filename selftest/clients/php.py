@@ -23,7 +23,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from selftest.errors import SelftestError
-from selftest.observe import BODY_LIMIT_BYTES, Observation, observe, parse_error_body
+from selftest.observe import (
+    BODY_LIMIT_BYTES,
+    BoxError,
+    Observation,
+    observe,
+    parse_error_body,
+)
 
 #: The helper script shipped beside this module.
 SCRIPT = "php_replay.php"
@@ -227,12 +233,19 @@ def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
     url = str(client.get("url", ""))
     body = client.get("body")
     request = {"url": url, "options": calls, "body_limit_bytes": BODY_LIMIT_BYTES,
-               "body_b64": base64.b64encode(str(body).encode()).decode()
-               if body is not None else None}
+               "body_b64": body_b64(body)}
     timeout_s = int(client.get("timeout_ms", 30_000)) / 1000 + PROCESS_SLACK_S
     doc = _run_php(build.php, ["replay"], json.dumps(request).encode(), timeout_s=timeout_s,
                    prefix=prefix)
     return observation_from(doc, url, client="php")
+
+
+def body_b64(body: Any) -> str | None:
+    """A request body (text or bytes) for the PHP helpers' JSON; None when there is none."""
+    if body is None:
+        return None
+    raw = body if isinstance(body, bytes) else str(body).encode()
+    return base64.b64encode(raw).decode()
 
 
 def observation_from(doc: Mapping[str, Any], url: str, *, client: str) -> Observation:
@@ -261,10 +274,23 @@ def admin_message(obs: Observation) -> str:
 
 
 def http_message(obs: Observation) -> str:
-    """An HTTP error as the admin sees it: Box's or OAuth's error body, else the status line."""
+    """An HTTP error as the admin's log holds it.
+
+    A Box error body alone (it carries its status); otherwise the status line, the bearer
+    challenge if there is one, and the Box or OAuth error body if there is one, one per line: an
+    OAuth body names no status, and a 401's cause may be only in its WWW-Authenticate header.
+    """
     if obs.http_status is None or obs.http_status < 400:
         return ""
-    if parse_error_body(obs.body, obs.http_status) is not None:
-        return obs.body.decode("utf-8", "replace")
+    text = obs.body.decode("utf-8", "replace").strip()
+    parsed = parse_error_body(obs.body, obs.http_status)
+    challenge = obs.headers.get("www-authenticate")
+    if isinstance(parsed, BoxError) and not challenge:
+        return text
     version = obs.http_version or "1.1"
-    return f"HTTP/{version} {obs.http_status} {obs.reason}".rstrip()
+    lines = [f"HTTP/{version} {obs.http_status} {obs.reason}".rstrip()]
+    if challenge:
+        lines.append(f"WWW-Authenticate: {challenge}")
+    if parsed is not None:
+        lines.append(text)
+    return "\n".join(lines)

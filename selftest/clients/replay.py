@@ -25,14 +25,29 @@ from selftest.classify import classify
 from selftest.clients import php
 from selftest.clients.dnsjail import jailed
 from selftest.errors import UsageError
-from selftest.explain import explain
+from selftest.explain import Explanation, explain
 from selftest.observe import Observation
 from selftest.runner import Result, Runner, compare
 from selftest.scenario import Expect, Requires, Scenario, fill, missing_requirement
+from selftest.steps.box import run_sequence
+from selftest.transport import Request
 
 #: (filled [client] table, command prefix: the DNS jail or []) -> (an Observation, the admin's
 #: message), or why the client cannot express the scenario.
 Replay = Callable[[Mapping[str, Any], list[str]], "tuple[Observation, str] | str"]
+
+
+class Inexpressible(Exception):
+    """Raised inside a Box sequence when the client cannot send one of its requests."""
+
+
+def request_table(request: Request) -> dict[str, Any]:
+    """A transport Request (a Box sequence's) as a filled [client] table for another client."""
+    return {"url": request.url, "method": request.method, "headers": dict(request.headers),
+            "body": request.body, "timeout_ms": request.timeout_ms,
+            "connect_timeout_ms": request.connect_timeout_ms, "proxy": request.proxy,
+            "resolve": list(request.resolve), "connect_to": list(request.connect_to),
+            "cainfo": request.cainfo, "verify": request.verify, "options": dict(request.options)}
 
 
 @dataclass
@@ -65,6 +80,12 @@ class ClientReplayer:
             return self._result(scenario, "skip", skip, started, entry.reproduction)
         assert scenario.expect is not None
         client = fill(dict(scenario.client), self.runner.placeholders(scenario), scenario.path)
+        if scenario.step == "box-sequence":
+            try:
+                obs = run_sequence(client, self._send)
+            except Inexpressible as exc:
+                return self._result(scenario, "skip", str(exc), started, "real")
+            return self._judge(scenario, obs, admin_message(obs), [], "", started)
         names = php.names_needing_an_answer(client)
         with tempfile.TemporaryDirectory(prefix="selftest-client-") as folder:
             log = Path(folder) / "dns.log"
@@ -76,21 +97,33 @@ class ClientReplayer:
         if isinstance(outcome, str):
             return self._result(scenario, "skip", outcome, started, "real")
         obs, message = outcome
+        return self._judge(scenario, obs, message, names, jail, started)
+
+    def _send(self, request: Request) -> Observation:
+        """One request of a Box sequence through this client (the sequence is the runner's)."""
+        outcome = self.replay(request_table(request), [])
+        if isinstance(outcome, str):
+            raise Inexpressible(outcome)
+        return outcome[0]
+
+    def _judge(self, scenario: Scenario, obs: Observation, message: str, names: list[str],
+               jail: str, started: float) -> Result:
+        assert scenario.expect is not None
         # The phase is pycurl's to check: libcurl 7.88 records CONNECT_TIME only once TLS is
         # up too, so a failed handshake reads as "connect" there.
         expected = replace(scenario.expect.for_client(self.build.libcurl_major,
                                                       wordpress=self.wordpress), phase=None)
         diagnosis = classify(obs, self.runner.catalog)
-        explained = explain(message, self.runner.catalog).diagnosis if message else None
-        if not diagnosis.ids and explained is not None:
+        explanation = explain(message, self.runner.catalog) if message else None
+        explained = explained_ids(explanation)
+        if not diagnosis.ids and explanation is not None:
             # The client failed in its own words with nothing on the wire to classify
             # (WordPress: "Too many redirects", "A valid URL was not provided."): those words
             # are all the evidence there is, and explain is what reads them.
-            diagnosis = explained
+            diagnosis = explanation.diagnosis
         problems = compare(expected, obs, diagnosis) + _message_problems(
-            expected, message, explained.ids if explained else ())
-        observed = {**obs.to_dict(), "message": message,
-                    "explain": list(explained.ids) if explained else []}
+            expected, message, explained)
+        observed = {**obs.to_dict(), "message": message, "explain": explained}
         if names:
             observed["local_dns_answer"] = _jail_facts(names, jail)
             if "interfaces: lo\n" not in jail:
@@ -107,13 +140,13 @@ class ClientReplayer:
             return reason or "the catalog marks this code impossible to reproduce"
         if scenario.step == "inject":
             return "simulated: the observation is injected, there is no request to replay"
-        if scenario.step not in ("perform", "setopt"):
+        if scenario.step not in ("perform", "setopt", "box-sequence"):
             return (f"its client step {scenario.step!r} is more than a plain request "
                     f"{self.name} can replay")
         if scenario.expect is None:
             return "the scenario has no [expect] table"
         unknown = set(scenario.client) - php.REQUEST_KEYS
-        if unknown:
+        if unknown and scenario.step != "box-sequence":
             return f"{self.name} replay cannot carry [client] key(s) {sorted(unknown)}"
         return self._missing(scenario.requires)
 
@@ -147,6 +180,11 @@ class ClientReplayer:
                       client={"name": self.name, "libcurl": self.build.libcurl})
 
 
+def admin_message(obs: Observation) -> str:
+    """The client's own words when it had some (WordPress's WP_Error), else PHP's rendering."""
+    return str(obs.details.get("message") or "") or php.admin_message(obs)
+
+
 def _jail(scenario: Scenario, names: list[str], log: Path) -> list[str] | str:
     """The command prefix running the client in the DNS jail, or why it cannot."""
     if scenario.fault is not None:
@@ -165,13 +203,30 @@ def _jail_facts(names: list[str], log: str) -> dict[str, Any]:
     return {"names": names, "asked_locally": asked, "interfaces": interfaces}
 
 
-def _message_problems(expected: Expect, message: str, explained: tuple[str, ...]) -> list[str]:
+def explained_ids(explanation: Explanation | None) -> list[str]:
+    """Every id explain named: its chain, then those of its further findings (a paste of a
+    status line, a challenge and a body may be read as several), each id once, in order."""
+    if explanation is None:
+        return []
+    ids = list(explanation.diagnosis.ids)
+    for finding in explanation.to_dict().get("findings") or ():
+        ids += [i for i in finding.get("diagnosis", ()) if i not in ids]
+    return ids
+
+
+#: Why explain misses a message, when the message's problem is explain's, not the client's.
+EXPLAIN_MISSED = "explain of the message"
+
+
+def _message_problems(expected: Expect, message: str, explained: list[str]) -> list[str]:
+    """The message must carry the expected words, and explain must name every expected id
+    (the same rule as explain's own corpus: each id in some finding's chain)."""
     problems = []
     if expected.message and expected.message not in message:
         problems.append(f"message {message!r} does not contain {expected.message!r}")
-    if expected.diagnosis and tuple(explained[:len(expected.diagnosis)]) != expected.diagnosis:
-        problems.append(f"explain of the message {message!r} gives {list(explained)}, "
-                        f"not a chain starting with {list(expected.diagnosis)}")
+    missing = [i for i in expected.diagnosis if i not in explained]
+    if missing:
+        problems.append(f"{EXPLAIN_MISSED} {message!r} gives {explained}, missing {missing}")
     return problems
 
 
@@ -188,7 +243,7 @@ def php_replayer(runner: Runner, php_executable: str | None = None) -> ClientRep
         if why is not None:
             return why
         obs = php.run(build, client, calls, prefix)
-        return obs, php.admin_message(obs)
+        return obs, admin_message(obs)
 
     return ClientReplayer("php", build, replay, runner)
 

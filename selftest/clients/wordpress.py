@@ -80,8 +80,6 @@ def wp_request(client: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         "timeout": int(client.get("timeout_ms", 30_000)) / 1000,
         "redirection": int(options.get("MAXREDIRS", 5)) if options.get("FOLLOWLOCATION") else 0,
     }
-    if client.get("body") is not None:
-        args["body"] = str(client["body"])
     version = options.get("HTTP_VERSION")
     if version is not None:
         if version != "@CURL_HTTP_VERSION_1_1":
@@ -99,7 +97,8 @@ def wp_request(client: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
     constants, why = proxy_constants(str(client.get("proxy") or ""))
     if why is not None:
         return {}, why
-    return {"url": url, "args": args, "constants": constants}, None
+    return {"url": url, "args": args, "constants": constants,
+            "body_b64": php.body_b64(client.get("body"))}, None
 
 
 def proxy_constants(proxy: str) -> tuple[dict[str, str], str | None]:

@@ -6,7 +6,8 @@
 // `php wp_replay.php describe|replay` with one JSON request on standard input:
 //
 //   {"wp_path": DIR, "url": ..., "args": {wp_remote_request arguments},
-//    "constants": {"WP_PROXY_HOST": ..., ...}, "body_limit_bytes": N}
+//    "body_b64": the body or null, "constants": {"WP_PROXY_HOST": ..., ...},
+//    "body_limit_bytes": N}
 //
 // Prints one JSON document: WordPress's result as the site admin's code would see it (the
 // WP_Error code and message, or the response's status, headers and body), plus what the cURL
@@ -75,8 +76,12 @@ function selftest_wp_replay($request) {
     add_action('http_api_curl', function ($h) use (&$handle) {
         $handle = $h;
     }, 10, 1);
+    $args = $request['args'];
+    if (isset($request['body_b64'])) {
+        $args['body'] = base64_decode($request['body_b64']);
+    }
     $started = microtime(true);
-    $response = wp_remote_request($request['url'], $request['args']);
+    $response = wp_remote_request($request['url'], $args);
     $out = array('elapsed_ms' => round((microtime(true) - $started) * 1000, 1));
     if (is_wp_error($response)) {
         $out['wp_error_code'] = $response->get_error_code();

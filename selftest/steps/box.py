@@ -42,7 +42,7 @@ import json
 import re
 import secrets
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -76,6 +76,12 @@ class Sequence:
 @step("box-sequence")
 def box_sequence(client: Mapping[str, Any]) -> Observation:
     """Send the requests in order; observe the chosen one, or say which earlier one went wrong."""
+    return run_sequence(client, perform)
+
+
+def run_sequence(client: Mapping[str, Any],
+                 send: Callable[[Request], Observation]) -> Observation:
+    """`box_sequence` with each request sent by `send` (another client: PHP, WordPress)."""
     requests = _requests(client)
     target = next((i for i, r in enumerate(requests) if r.get("observe")), len(requests) - 1)
     fake = running_fake(str(client.get("base", "")))
@@ -84,7 +90,7 @@ def box_sequence(client: Mapping[str, Any]) -> Observation:
     try:
         observed: Observation | None = None
         for index, raw in enumerate(requests):
-            obs = _send(seq, fake, raw)
+            obs = _send(seq, fake, raw, send)
             if index == target:
                 observed = obs
             elif not _as_expected(raw, obs):
@@ -113,7 +119,8 @@ def _requests(client: Mapping[str, Any]) -> list[dict[str, Any]]:
     return requests
 
 
-def _send(seq: Sequence, fake: Any, raw: Mapping[str, Any]) -> Observation:
+def _send(seq: Sequence, fake: Any, raw: Mapping[str, Any],
+          send: Callable[[Request], Observation]) -> Observation:
     if raw.get("advance_clock_s"):
         if fake is None:
             raise ScenarioError("advance_clock_s needs base = \"{url}\" of a fakebox fault")
@@ -129,9 +136,9 @@ def _send(seq: Sequence, fake: Any, raw: Mapping[str, Any]) -> Observation:
     seq.sent.append(f"{request.method} {_short(request.url)}")
     copies = int(resolved.get("concurrent", 1))
     if copies <= 1:
-        return perform(request)
+        return send(request)
     with ThreadPoolExecutor(max_workers=copies) as pool:
-        results = list(pool.map(lambda _: perform(request), range(copies)))
+        results = list(pool.map(lambda _: send(request), range(copies)))
     return next((o for o in results if not o.ok), results[0])
 
 
