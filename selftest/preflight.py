@@ -27,7 +27,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
-from selftest.checks import CHECK_NAMES, CheckResult, clock, dns, proxy, quota, tls, token
+from selftest.checks import CHECK_NAMES, CheckResult, clock, dns, fold, proxy, quota, tls, token
 from selftest.checks.context import Context
 from selftest.checks.proxy import tunnel_finding
 from selftest.checks.reach import UNKNOWN, PathProbe, Reach, probe
@@ -99,35 +99,50 @@ def _wait(future: Future[T] | None, ctx: Context) -> T | None:
         return None
 
 
-def _skip_reason(name: str, ctx: Context, reach: Reach) -> tuple[str, str]:
-    """(summary, remedy) of why `name` is skipped; ("", "") when it can run."""
+def _owner(broken_at: str, selected: Sequence[str]) -> str:
+    """The check that reports a broken way: the proxy (or tls) check when it runs, else the first
+    selected check that needs the way — so that a fault is never only a skip."""
+    first = "proxy" if broken_at == "proxy" else "tls"
+    if first in selected:
+        return first
+    return next((n for n in NEEDS_API_HOST if n in selected), first)
+
+
+def _before(name: str, ctx: Context, reach: Reach, selected: Sequence[str]) -> CheckResult | None:
+    """What `name` reports without running, after its prerequisites failed (None: it runs)."""
     host = ctx.api.host
     if name not in NEEDS_API_HOST:
-        return "", ""
+        return None
     if host in reach.unresolved:
-        return (f"skipped: {host} does not resolve (see the dns check)",
-                "Fix name resolution first.")
-    at_proxy = reach.path_broken_at("proxy")
+        return CheckResult(name, "skip", f"skipped: {host} does not resolve (see the dns check)",
+                           "Fix name resolution first.")
+    at_proxy, at_server = reach.path_broken_at("proxy"), reach.path_broken_at("server")
     if at_proxy is not None:
-        cause = tunnel_finding(at_proxy.obs, at_proxy.proxy).summary
-        return f"skipped: {cause} (see the proxy check)", "Fix the proxy first."
-    at_server = reach.path_broken_at("server")
-    if at_server is not None and name != "tls":
-        cause = tls.path_finding(at_server).summary
-        return f"skipped: {cause} (see the tls check)", "Fix what the tls check names first."
-    return "", ""
+        broken, cause = at_proxy, tunnel_finding(at_proxy.obs, at_proxy.proxy)
+        owner, see, remedy = _owner("proxy", selected), "the proxy check", "Fix the proxy first."
+    elif at_server is not None and name != "tls":
+        broken, cause = at_server, tls.path_finding(at_server)
+        owner, see = _owner("server", selected), "the tls check"
+        remedy = "Fix what the tls check names first."
+    else:
+        return None
+    if name == owner:
+        return fold(name, [cause], {"observed": broken.obs.to_dict()}, "")
+    return CheckResult(name, "skip", f"skipped: {cause.summary} (see {see})", remedy)
 
 
-def _after(name: str, ctx: Context, dns_future: Future[CheckResult] | None,
+def _after(name: str, ctx: Context, selected: Sequence[str],
+           dns_future: Future[CheckResult] | None,
            path_future: Future[PathProbe] | None) -> CheckResult:
     """Wait for the prerequisites, then run `name` or say why it is skipped; the duration
     counts the wait (the probe's handshake is this check's time too)."""
     started = time.monotonic()
-    result = _after_prerequisites(name, ctx, dns_future, path_future)
+    result = _after_prerequisites(name, ctx, selected, dns_future, path_future)
     return result.timed((time.monotonic() - started) * 1000)
 
 
-def _after_prerequisites(name: str, ctx: Context, dns_future: Future[CheckResult] | None,
+def _after_prerequisites(name: str, ctx: Context, selected: Sequence[str],
+                         dns_future: Future[CheckResult] | None,
                          path_future: Future[PathProbe] | None) -> CheckResult:
     dns_result = _wait(dns_future, ctx)
     if dns_future is not None and dns_result is None:
@@ -135,9 +150,9 @@ def _after_prerequisites(name: str, ctx: Context, dns_future: Future[CheckResult
                            "Rerun with a larger --timeout.")
     unresolved = dns_result.unresolved if isinstance(dns_result, dns.DnsResult) else frozenset()
     reach = Reach(unresolved=unresolved, path=_wait(path_future, ctx))
-    summary, remedy = _skip_reason(name, ctx, reach)
-    if summary:
-        return CheckResult(name, "skip", summary, remedy)
+    verdict = _before(name, ctx, reach, selected)
+    if verdict is not None:
+        return verdict
     if ctx.cancelled.is_set():
         return _interrupted(name)
     return _timed(name, CHECKS[name], ctx, reach)
@@ -170,6 +185,21 @@ def run(ctx: Context, only: Sequence[str] = (),
     Raises RunInterrupted (with what finished) on Ctrl-C or a stop signal."""
     selected = [n for n in CHECK_NAMES if not only or n in only]
     futures: dict[str, Future[CheckResult]] = {}
+    collected: dict[str, CheckResult] = {}
+    try:
+        _start(ctx, selected, futures, on_done)
+        for name in selected:
+            collected[name] = _collect(name, futures[name], ctx)
+    except KeyboardInterrupt as exc:
+        ctx.cancel()
+        results = [collected.get(n) or _finished(n, futures.get(n)) for n in selected]
+        raise RunInterrupted(results, exc) from None
+    return [collected[n] for n in selected]
+
+
+def _start(ctx: Context, selected: Sequence[str], futures: dict[str, Future[CheckResult]],
+           on_done: Callable[[CheckResult], None] | None) -> None:
+    """Start the path probe and the selected checks, each on its own thread."""
     proxied = _proxied(ctx)
     needs_path = any(n in NEEDS_API_HOST for n in selected) or ("proxy" in selected and proxied)
     path_future = _spawn("path", probe_path, ctx) if needs_path else None
@@ -177,22 +207,13 @@ def run(ctx: Context, only: Sequence[str] = (),
         futures["dns"] = _spawn("dns", _timed, "dns", CHECKS["dns"], ctx, UNKNOWN)
     for name in selected:
         if name == "proxy":
-            futures[name] = _spawn(name, _after, name, ctx, None,
+            futures[name] = _spawn(name, _after, name, ctx, selected, None,
                                    path_future if proxied else None)
         elif name not in futures:
-            futures[name] = _spawn(name, _after, name, ctx, futures.get("dns"), path_future)
-    if on_done is not None:
-        for future in futures.values():
-            future.add_done_callback(lambda f: _report(f, on_done))
-    collected: dict[str, CheckResult] = {}
-    try:
-        for name in selected:
-            collected[name] = _collect(name, futures[name], ctx)
-    except KeyboardInterrupt as exc:
-        ctx.cancel()
-        results = [collected.get(n) or _finished(n, futures[n]) for n in selected]
-        raise RunInterrupted(results, exc) from None
-    return [collected[n] for n in selected]
+            futures[name] = _spawn(name, _after, name, ctx, selected, futures.get("dns"),
+                                   path_future)
+        if on_done is not None:
+            futures[name].add_done_callback(lambda f: _report(f, on_done))
 
 
 def _report(future: Future[CheckResult], on_done: Callable[[CheckResult], None]) -> None:
@@ -200,9 +221,10 @@ def _report(future: Future[CheckResult], on_done: Callable[[CheckResult], None])
         on_done(future.result())
 
 
-def _finished(name: str, future: Future[CheckResult]) -> CheckResult:
+def _finished(name: str, future: Future[CheckResult] | None) -> CheckResult:
     """A check's result if it is in, else "interrupted" (never waits)."""
-    if future.done() and not future.cancelled() and future.exception() is None:
+    if (future is not None and future.done() and not future.cancelled()
+            and future.exception() is None):
         return future.result()
     return _interrupted(name)
 

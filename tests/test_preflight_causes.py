@@ -123,3 +123,20 @@ def test_path_probe_places_the_break() -> None:
     assert PathProbe(ctx.api, "socks5://127.0.0.1:1080",
                      Observation(curl_code=97)).broken_at == "proxy"
     assert PathProbe(ctx.api, PROXY, Observation()).broken_at == ""
+
+
+@pytest.mark.parametrize(("only", "proxied", "owner"), [
+    (["token"], False, "token"), (["clock", "quota"], False, "clock"),
+    (["token", "quota"], True, "token"), (["tls", "token"], True, "tls"),
+])
+def test_a_fault_is_never_only_skips(only: list[str], proxied: bool, owner: str) -> None:
+    """With --only leaving out the check that owns the fault, the first selected check fails
+    with the cause (exit 1), the others skip: a refused way never exits 0."""
+    refused = Observation(curl_code=7, curl_message="Failed to connect", phase="connect")
+    options: dict[str, Any] = {"proxy": PROXY} if proxied else {}
+    ctx = Context(Options(api_base=API, upload_base=API + "/api", custom_bases=True,
+                          token="t0ken-x", timeout_s=5, **options),
+                  transport=MockTransport(lambda request: refused))
+    results = {r.check: r for r in preflight.run(ctx, only=only)}
+    assert results[owner].status == "fail" and results[owner].diagnosis[0] == "curl:7"
+    assert all(r.status == "skip" for n, r in results.items() if n != owner)

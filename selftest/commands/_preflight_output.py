@@ -67,6 +67,33 @@ def summary_line(results: Sequence[CheckResult]) -> str:
             f"{counts['skip']} skipped\n")
 
 
+#: Characters the report uses that a Latin-1 or ASCII terminal cannot show, and their stand-ins.
+_PLAIN = str.maketrans({"\u2192": "->", "\u00b1": "+/-", "\u2026": "...", "\u2014": "-",
+                        "\u2013": "-", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+class Tolerant:
+    """A text stream that never raises UnicodeEncodeError: on a terminal whose encoding lacks a
+    character (PYTHONIOENCODING=latin-1, LANG=C) it is written plainly ('->') or as '?'."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._encoding = getattr(stream, "encoding", None) or "utf-8"
+
+    def write(self, text: str) -> int:
+        try:
+            text.encode(self._encoding)
+        except UnicodeEncodeError:
+            plain = text.translate(_PLAIN)
+            text = plain.encode(self._encoding, "replace").decode(self._encoding)
+        except LookupError:
+            pass
+        return self._stream.write(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
 class StreamedText:
     """The text report written as the checks finish, in report order, secrets scrubbed.
 

@@ -17,6 +17,7 @@ import io
 import ipaddress
 import os
 import re
+import signal
 import stat
 import time
 from collections.abc import Callable, Mapping
@@ -323,6 +324,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.checks import CHECK_NAMES
     from selftest.checks.context import Context
     from selftest.commands import _preflight_output as output
+    from selftest.interrupts import STOP_SIGNALS, signals_raise
     from selftest.redact import redact_line
     from selftest.report import check_writable
 
@@ -336,24 +338,41 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     streamed = fmt == "text" and not args.output and not args.nagios
     show_progress = (env.stderr_isatty and fmt == "text" and not args.nagios
                      and not (streamed and env.stdout_isatty))
+    stdout: Any = output.Tolerant(env.stdout)
     if show_progress:
         print(f"selftest preflight: {options.api_base} ...", file=env.stderr)
     stream = output.StreamedText([n for n in CHECK_NAMES if not args.only or n in args.only],
-                                 env.stdout, scrub, env.status_word) if streamed else None
+                                 stdout, scrub, env.status_word) if streamed else None
     on_done = stream.on_done if stream else _progress(env.stderr) if show_progress else None
     started = time.time()
-    results = preflight.run(Context(options), only=args.only, on_done=on_done)
-    if stream:
-        stream.finish(results)
-    elif args.output:
-        fleet.write_atomic(args.output, _render(fmt, results, scrub, started, time.time()))
-    elif not args.nagios:
-        env.stdout.write(_render(fmt, results, scrub, started, time.time()))
-    if args.junit_xml:
-        output.write_junit(args.junit_xml, results, scrub)
+    interrupted: KeyboardInterrupt | None = None
+    # Ctrl-C, SIGTERM or SIGHUP stop the run at once (Interrupted, exit 128 + signal): what
+    # finished is still reported and the JUnit file written; a second signal is ignored.
+    with signals_raise():
+        try:
+            results = preflight.run(Context(options), only=args.only, on_done=on_done)
+        except preflight.RunInterrupted as stopped:
+            results, interrupted = stopped.results, stopped.cause
+        except KeyboardInterrupt as stopped:  # before the run began: nothing finished
+            results, interrupted = [], stopped
+        if stream:
+            stream.finish(results)
+        elif args.output:
+            fleet.write_atomic(args.output, _render(fmt, results, scrub, started, time.time()))
+        elif not args.nagios:
+            stdout.write(_render(fmt, results, scrub, started, time.time()))
+        if args.junit_xml:
+            output.write_junit(args.junit_xml, results, scrub)
+        if args.nagios:
+            code, line = fleet.nagios(results)
+            print(redact_line(scrub(line)), file=stdout)
+    if interrupted is not None:
+        # The process is on its way out: a second Ctrl-C or SIGTERM must not cut the exit short
+        # (no traceback, no -15 instead of 143).
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+        raise interrupted
     if args.nagios:
-        code, line = fleet.nagios(results)
-        print(redact_line(scrub(line)), file=env.stdout)
         return code
     failed = any(r.status == "fail" for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK

@@ -1,0 +1,123 @@
+"""Ctrl-C and SIGTERM during `selftest preflight` (a real process, a real signal): the run stops
+at once instead of waiting for its deadline, reports what finished, writes the JUnit file and
+exits 130 / 143; a second signal changes nothing and never prints a traceback. Also: a terminal
+that cannot show '→' and a `php` on PATH that hangs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from selftest.checks import tls
+from selftest.checks.context import Context, Options
+from selftest.faults import start_fault
+
+#: A deadline far beyond the hang guard below: a run that waits for it fails the test.
+DEADLINE_S = "300"
+HANG_GUARD_S = 60
+
+
+@pytest.fixture
+def tarpit() -> Iterator[str]:
+    """A server that accepts and never answers the TLS handshake: tls, clock, token and quota
+    would wait for the whole deadline."""
+    with start_fault("stall", read_request=False) as server:
+        yield f"https://127.0.0.1:{server.urls['port']}"
+
+
+def start(base: str, tmp_path: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ, BOX_ACCESS_TOKEN="t0ken-for-tests", TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    return subprocess.Popen(
+        [sys.executable, "-m", "selftest", "preflight", "--api-base", base, "--upload-base",
+         base + "/api", "--timeout", DEADLINE_S, "--junit-xml", str(tmp_path / "junit.xml")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def interrupt(process: subprocess.Popen[str], *signals: int) -> tuple[str, str]:
+    """Wait until dns and proxy are reported, send the signals, collect the output."""
+    assert process.stdout is not None
+    seen = []
+    while not any(line.startswith("PASS  proxy") for line in seen):
+        line = process.stdout.readline()
+        assert line, "the report ended before the proxy check"
+        seen.append(line)
+    for signum in signals:
+        process.send_signal(signum)
+        time.sleep(0.05)
+    out, err = process.communicate(timeout=HANG_GUARD_S)
+    return "".join(seen) + out, err
+
+
+@pytest.mark.parametrize(("signals", "status"), [
+    ((signal.SIGINT,), 130), ((signal.SIGTERM,), 143),
+    ((signal.SIGINT, signal.SIGINT), 130), ((signal.SIGTERM, signal.SIGTERM), 143),
+])
+def test_interrupt_reports_what_finished(tarpit: str, tmp_path: Path,
+                                         signals: tuple[int, ...], status: int) -> None:
+    """The run stops long before its deadline, prints finished checks and the interrupted
+    ones, writes JUnit, exits 128 + signal; no traceback, no file left in TMPDIR."""
+    process = start(tarpit, tmp_path)
+    out, err = interrupt(process, *signals)
+    assert process.returncode == status, err
+    assert "PASS  dns" in out and "interrupted before it finished" in out
+    assert out.rstrip().splitlines()[-1].endswith("skipped")
+    assert "Traceback" not in err and "interrupted" in err
+    assert (tmp_path / "junit.xml").read_text().count("<testcase") == 6
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_latin1_terminal_never_gets_a_traceback(tmp_path: Path) -> None:
+    """With PYTHONIOENCODING=latin-1 the report's '→' is written as '->', not a traceback."""
+    reply = ('HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="Service", '
+             'error="invalid_token"\r\nContent-Length: 0\r\n\r\n')
+    with start_fault("raw-reply", reply=reply) as server:
+        base = server.urls["url"].rstrip("/")
+        env = dict(os.environ, PYTHONIOENCODING="latin-1", BOX_ACCESS_TOKEN="t0ken-for-tests")
+        done = subprocess.run([sys.executable, "-m", "selftest", "preflight", "--api-base", base,
+                               "--upload-base", base, "--only", "token"], env=env,
+                              capture_output=True, timeout=HANG_GUARD_S, check=False)
+    assert done.returncode == 1, done.stderr
+    assert b"Traceback" not in done.stderr
+    assert b"All-in-One WP Migration -> Settings -> Box" in done.stdout
+
+
+def test_hanging_php_is_killed_with_its_children(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `php` on PATH that hangs (and starts a child) is bounded by the run's deadline, killed
+    with its whole process group, and named as a local problem, not the network's."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    pidfile = tmp_path / "child.pid"
+    php = bindir / "php"
+    php.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pidfile}\nsleep 300\n")
+    php.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    options = Options(api_base="http://127.0.0.1:9", upload_base="http://127.0.0.1:9/api",
+                      custom_bases=True, timeout_s=2)
+    ctx = Context(options)
+    facts = tls.php_module.probe(ctx.run_child)
+    assert isinstance(facts, str)
+    assert "did not answer" in facts and "not of the network" in facts
+    child = int(pidfile.read_text())
+    assert not alive(child), "php's child outlived it"
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for its reaper does not count)."""
+    for _ in range(50):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return False
+        if state == "Z":
+            return False
+        time.sleep(0.02)
+    return True
