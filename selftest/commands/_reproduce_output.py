@@ -53,7 +53,8 @@ def text_lines(result: Result, *, verbose: bool = False) -> list[str]:
     if result.reason:
         lines.append(f"     {'why' if result.verdict == 'fail' else 'reason'}: {result.reason}")
     if result.client and result.observed.get("message") and result.verdict != "fail":
-        lines.append(f"     message: {result.observed['message']}")
+        message = " | ".join(str(result.observed["message"]).splitlines())
+        lines.append(f"     message: {message[:157] + '...' if len(message) > 160 else message}")
     if result.client.get("differs_because"):
         lines.append(f"     libcurl {result.client['libcurl']}: {result.client['differs_because']}")
     if verbose:
