@@ -365,6 +365,6 @@ def test_file_rename_move_and_download(api: ApiClient) -> None:
     response = api.put(f"/2.0/files/{file_id}", json={"name": "b.txt", "parent": {"id": folder},
                                                       "description": "moved"})
     assert response.status_code == 200 and response.json["parent"]["id"] == folder
-    assert api.get(f"/2.0/files/{file_id}/content").data == b"payload"
+    assert api.get(f"/2.0/files/{file_id}/content", follow_redirects=True).data == b"payload"
     assert api.get(f"/2.0/files/{file_id}?fields=name").json == {
         "type": "file", "id": file_id, "etag": "1", "name": "b.txt"}

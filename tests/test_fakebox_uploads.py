@@ -126,11 +126,23 @@ def test_new_version_replaces_content(api: ApiClient) -> None:
     assert api.state.main_user.space_used == 4
 
 
-def test_large_files_keep_only_sha1(api: ApiClient) -> None:
-    """Above keep_content_bytes the fake keeps size and SHA-1, not the bytes."""
+def test_large_files_are_spooled_and_downloadable(api: ApiClient) -> None:
+    """Above keep_content_bytes the bytes go to the spool on disk and still download whole."""
+    data = bytes(range(256)) * 4
+    file_id = api.file("big.bin", data)
+    blob = api.state.items[file_id].content
+    assert blob is not None and blob.data is None and blob.path is not None
+    assert api.state.content.used_bytes == len(data)
+    assert api.get(f"/2.0/files/{file_id}/content", follow_redirects=True).data == data
+
+
+def test_without_retention_large_files_keep_only_sha1(api: ApiClient) -> None:
+    """With retain_content off, a large file keeps size and SHA-1; its download is a 404."""
+    api.state.config.retain_content = False
     file_id = api.file("big.bin", b"z" * 100)
     assert api.state.items[file_id].content is None
     assert api.state.items[file_id].sha1 == sha1_hex(b"z" * 100)
+    assert api.get(f"/2.0/files/{file_id}/content").status_code == 404
 
 
 def _preflight(api: ApiClient, name: str, size: int, parent: str = "0") -> object:
@@ -197,7 +209,7 @@ def test_chunked_upload_round_trip(api: ApiClient) -> None:
                       headers={"Digest": _digest(data)})
     assert commit.status_code == 201
     file_id = commit.json["entries"][0]["id"]
-    assert api.get(f"/2.0/files/{file_id}/content").data == data
+    assert api.get(f"/2.0/files/{file_id}/content", follow_redirects=True).data == data
 
 
 def test_part_digest_mismatch_is_bad_digest(api: ApiClient) -> None:
@@ -320,16 +332,58 @@ def test_session_cap_is_a_clean_400(api: ApiClient) -> None:
     assert response.status_code == 400 and _code(response) == "bad_request"
 
 
-def test_big_session_keeps_no_bytes_but_checks_digest(api: ApiClient) -> None:
-    """Above keep_content_bytes parts are hashed, not kept, and the whole Digest still checked."""
+def test_big_session_spools_parts_and_checks_digest(api: ApiClient) -> None:
+    """Above keep_content_bytes parts go to the spool file and the whole Digest is checked."""
     data = bytes(range(100))
     sid, parts = _upload_all(api, data)
-    assert api.state.sessions[sid].data is None
+    assert api.state.sessions[sid].path.stat().st_size == len(data)
     path = f"/api/2.0/files/upload_sessions/{sid}/commit"
     bad = api.post(path, json={"parts": parts}, headers={"Digest": _digest(b"x")})
     assert _code(bad) == "bad_digest"
     good = api.post(path, json={"parts": parts}, headers={"Digest": _digest(data)})
     assert good.status_code == 201 and good.json["entries"][0]["sha1"] == sha1_hex(data)
+    file_id = good.json["entries"][0]["id"]
+    assert api.get(f"/2.0/files/{file_id}/content", follow_redirects=True).data == data
+
+
+def test_out_of_order_parts_still_check_the_whole_digest(api: ApiClient) -> None:
+    """Parts sent last-first: a wrong whole-file Digest is refused, the right one commits."""
+    data = bytes(range(48, 48 + 40))
+    sid = _session(api, len(data))["id"]
+    parts = []
+    for lo in reversed(range(0, len(data), PART)):
+        response = _put(api, sid, lo, data[lo:lo + PART], len(data))
+        assert response.status_code == 200
+        parts.append(response.json["part"])  # type: ignore[attr-defined]
+    path = f"/api/2.0/files/upload_sessions/{sid}/commit"
+    bad = api.post(path, json={"parts": parts}, headers={"Digest": _digest(data[::-1])})
+    assert bad.status_code == 400 and _code(bad) == "bad_digest"
+    good = api.post(path, json={"parts": parts}, headers={"Digest": _digest(data)})
+    assert good.status_code == 201 and good.json["entries"][0]["sha1"] == sha1_hex(data)
+
+
+def test_idle_sessions_make_room_at_the_cap(api: ApiClient) -> None:
+    """At max_sessions, sessions idle for session_idle_evict_s give way to a new one."""
+    api.state.config.max_sessions, api.state.config.session_idle_evict_s = 2, 60
+    first = _session(api, 8, "a")["id"]
+    _session(api, 8, "b")
+    api.state.clock.advance(60)
+    third = api.post("/api/2.0/files/upload_sessions",
+                     json={"folder_id": "0", "file_size": 8, "file_name": "c"})
+    assert third.status_code == 201
+    assert api.get(f"/api/2.0/files/upload_sessions/{first}").status_code == 404
+
+
+def test_session_spool_is_counted_and_capped(api: ApiClient) -> None:
+    """A session claims its size in the spool; past spool_max_bytes it is a full account."""
+    api.state.config.spool_max_bytes = 20
+    sid = _session(api, 16, "a")["id"]
+    assert api.state.content.used_bytes == 16
+    full = api.post("/api/2.0/files/upload_sessions",
+                    json={"folder_id": "0", "file_size": 8, "file_name": "b"})
+    assert full.status_code == 403 and _code(full) == "storage_limit_exceeded"
+    assert api.delete(f"/api/2.0/files/upload_sessions/{sid}").status_code == 204
+    assert api.state.content.used_bytes == 0
 
 
 def test_part_without_length_is_411(api: ApiClient) -> None:

@@ -4,7 +4,10 @@ Every request goes through one path::
 
     latency -> route (404 not_found / 405 method_not_allowed + Allow)
             -> token endpoint, or: bearer token (401) -> account state -> scope (403)
-            -> rate limit (429 + lower-case retry-after) -> injected fault -> handler
+            -> rate limit (429 + retry-after) -> injected fault -> handler
+
+`retry-after` is spelled in lower case on every response that carries it (429, 202, 503 and
+injected faults alike), as Box sends it (http.RETRY_AFTER).
 
 and every response leaves with `Date` (from the fake's clock), `BOX-REQUEST-ID` (not the body's
 request_id, as on Box) and `Strict-Transport-Security`. An exception nothing expected becomes a
@@ -24,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import (
     collaborations,
+    downloads,
     files,
     folders,
     oauth,
@@ -37,15 +41,15 @@ from . import (
 )
 from .auth import authenticate
 from .errors import HELP_URL, BoxApiError, OAuthFailure, Unauthorized
-from .http import Ctx, json_response
+from .http import RETRY_AFTER, Ctx, json_response
 from .record import record
 from .routing import Route, build_map
 from .state import State, random_request_id
 
 ROUTES: list[Route] = [
-    *users.ROUTES, *folders.ROUTES, *files.ROUTES, *trash.ROUTES, *uploads.ROUTES,
-    *sessions.ROUTES, *collaborations.ROUTES, *social.ROUTES, *sharing.ROUTES,
-    *previews.ROUTES,
+    *users.ROUTES, *folders.ROUTES, *files.ROUTES, *downloads.ROUTES, *trash.ROUTES,
+    *uploads.ROUTES, *sessions.ROUTES, *collaborations.ROUTES, *social.ROUTES,
+    *sharing.ROUTES, *previews.ROUTES,
     Route("POST", "/oauth2/token", oauth.token_endpoint, scope="none", bearer=False,
           prefixed=False),
     Route("POST", "/oauth2/revoke", oauth.revoke_endpoint, scope="none", bearer=False,
@@ -97,8 +101,9 @@ class FakeBoxApp:
         response.headers["Date"] = self.state.clock.http_date()
         response.headers["BOX-REQUEST-ID"] = "0" + secrets.token_hex(12)
         response.headers["Strict-Transport-Security"] = HSTS
+        streamed = response.direct_passthrough or response.is_streamed
         record(request.method, route.path if route else None, response.status_code,
-               response.content_type or "", response.get_data())
+               response.content_type or "", b"" if streamed else response.get_data())
         return response(environ, start_response)
 
     def _route(self, request: Request) -> Route | None:
@@ -125,7 +130,7 @@ class FakeBoxApp:
     def _answer(self, route: Route, request: Request, args: Mapping[str, Any]) -> Response:
         try:
             if not route.bearer:
-                return route.handler(self.state, request)
+                return route.handler(self.state, request, **args)
             return self._api_call(route, request, args)
         except BoxApiError as exc:
             return render_box_error(exc)
@@ -149,19 +154,19 @@ class FakeBoxApp:
             raise RuntimeError(f"injected fault on {request.path}")
         if injection.after_handler:
             route.handler(ctx, **args)  # the write lands; the client still sees the failure
-        headers = {"Retry-After": str(injection.retry_after_s)} \
+        headers = {RETRY_AFTER: str(injection.retry_after_s)} \
             if injection.retry_after_s is not None else None
         raise BoxApiError(injection.code, status=injection.status, headers=headers)
 
     def _limit(self, user_id: str, route: Route) -> None:
-        """Per-user limits; Box sends `retry-after` in lower case, and so does the fake."""
+        """Per-user limits (429 rate_limit_exceeded with retry-after)."""
         cfg, limiter = self.state.config, self.state.limiter
         assert limiter is not None
         wait = limiter.hit(f"api:{user_id}", cfg.requests_per_window, cfg.rate_window_s)
         if not wait and route.upload:
             wait = limiter.hit(f"upload:{user_id}", cfg.uploads_per_window, cfg.rate_window_s)
         if wait:
-            raise BoxApiError("rate_limit_exceeded", headers={"retry-after": str(wait)})
+            raise BoxApiError("rate_limit_exceeded", headers={RETRY_AFTER: str(wait)})
 
 
 def make_app(state: State | None = None) -> FakeBoxApp:

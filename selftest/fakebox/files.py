@@ -1,4 +1,6 @@
-"""Files: read, update (rename, move, lock, shared link, description), delete, download.
+"""Files: read, update (rename, move, lock, shared link, description), delete.
+
+Downloads live in downloads.py (a 302 to the download host, as on Box).
 
 Triggers here: trashed (reading a trashed file), access_denied_item_locked (someone else's
 lock), conflict (locking a file that is already locked), item_name_in_use on rename/move,
@@ -82,21 +84,8 @@ def delete_file(ctx: Ctx, file_id: str) -> Response:
         return empty()
 
 
-def download(ctx: Ctx, file_id: str) -> Response:
-    """GET /files/{id}/content: the bytes, for files small enough to have been kept."""
-    check_id(file_id, "file_id")
-    with ctx.state.lock:
-        item = tree.find(ctx.state, file_id, ctx.user, "file")
-        content = item.content
-    if content is None:
-        # Large files keep only their size and SHA-1 (memory bound); say so plainly.
-        raise BoxApiError("not_found", "The fake Box did not keep this file's bytes")
-    return Response(content, content_type="application/octet-stream")
-
-
 ROUTES = [
     Route("GET", "/files/{file_id}", get_file),
     Route("PUT", "/files/{file_id}", update_file, scope="write"),
     Route("DELETE", "/files/{file_id}", delete_file, scope="write"),
-    Route("GET", "/files/{file_id}/content", download),
 ]

@@ -14,7 +14,17 @@ from werkzeug.wrappers import Response
 
 from . import tree
 from .errors import BoxApiError
-from .http import Ctx, check_id, empty, if_match, json_response, one_of, query_int, ref_id
+from .http import (
+    RETRY_AFTER,
+    Ctx,
+    check_id,
+    empty,
+    if_match,
+    json_response,
+    one_of,
+    query_int,
+    ref_id,
+)
 from .model import SYNCED_STATES, Item
 from .names import check_name
 from .reserve import reserve
@@ -134,7 +144,7 @@ def _slow_operation(state: Any, folder: Item) -> None:
     folder.busy_until = state.clock.now() + seconds
     if seconds > SYNC_OPERATION_LIMIT_S:
         raise BoxApiError("unavailable", "The operation is taking longer than expected and "
-                          "continues in the background", headers={"Retry-After": str(int(seconds))})
+                          "continues in the background", headers={RETRY_AFTER: str(int(seconds))})
 
 
 def delete_folder(ctx: Ctx, folder_id: str) -> Response:

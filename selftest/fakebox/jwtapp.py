@@ -3,20 +3,22 @@
 `create_jwt_app(state)` returns what a developer downloads from the Box console (client id and
 secret, public key id, private key, enterprise id) and `JwtApp.assertion()` signs claims the way
 Box's SDKs do (RS256, exp = now + 30 s, a fresh jti) — with knobs to get each claim wrong.
+`JwtApp.config()` is the console's file exactly: the key as ENCRYPTED PKCS#8 PEM and its
+passphrase (both official SDKs refuse a plain key with a passphrase, and the console never
+hands one out).
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .jwtgrant import BOX_AUDIENCE
+from selftest.boxauth import BOX_TOKEN_URL, jwt_claims, jwt_grant_form, sign_assertion
+
 from .state import State
 from .tokens import App
 
@@ -30,34 +32,34 @@ class JwtApp:
     public_key_id: str
     private_key_pem: bytes
     enterprise_id: str
+    #: The passphrase of the encrypted key in `config()`.
+    passphrase: str = ""
 
     def config(self) -> dict[str, Any]:
-        """The app config file Box's developer console hands out."""
+        """The app config file Box's developer console hands out (encrypted key, passphrase)."""
+        key = serialization.load_pem_private_key(self.private_key_pem, password=None)
+        encrypted = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self.passphrase.encode()))
         return {"boxAppSettings": {
             "clientID": self.client_id, "clientSecret": self.client_secret,
             "appAuth": {"publicKeyID": self.public_key_id,
-                        "privateKey": self.private_key_pem.decode(), "passphrase": ""}},
+                        "privateKey": encrypted.decode(), "passphrase": self.passphrase}},
             "enterpriseID": self.enterprise_id}
 
     def assertion(self, *, now: float | None = None, exp_in_s: float = 30,
                   iat_offset_s: float | None = 0, sub: str | None = None,
                   sub_type: str = "enterprise", jti: str | None = None,
-                  aud: str = BOX_AUDIENCE, **extra: Any) -> str:
+                  aud: str = BOX_TOKEN_URL, **extra: Any) -> str:
         """A signed assertion. `now` is the CLIENT's clock (default: real time)."""
-        at = time.time() if now is None else now
-        claims: dict[str, Any] = {
-            "iss": self.client_id, "sub": sub or self.enterprise_id, "box_sub_type": sub_type,
-            "aud": aud, "jti": jti or secrets.token_hex(16), "exp": int(at + exp_in_s), **extra}
-        if iat_offset_s is not None:
-            claims["iat"] = int(at + iat_offset_s)
-        return jwt.encode(claims, self.private_key_pem, algorithm="RS256",
-                          headers={"kid": self.public_key_id})
+        claims = jwt_claims(self.client_id, sub or self.enterprise_id, subject_type=sub_type,
+                            audience=aud, now=now, exp_in_s=exp_in_s, iat_offset_s=iat_offset_s,
+                            jti=jti, **extra)
+        return sign_assertion(claims, self.private_key_pem, self.public_key_id)
 
     def form(self, assertion: str) -> dict[str, str]:
         """The token-request form for the JWT bearer grant."""
-        return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                "assertion": assertion, "client_id": self.client_id,
-                "client_secret": self.client_secret}
+        return jwt_grant_form(assertion, self.client_id, self.client_secret)
 
 
 def create_jwt_app(state: State, *, approved: bool = True) -> JwtApp:
@@ -75,4 +77,5 @@ def create_jwt_app(state: State, *, approved: bool = True) -> JwtApp:
               approved=approved, public_keys={kid: public_pem})
     with state.lock:
         state.tokens.apps[client_id] = app
-    return JwtApp(client_id, app.client_secret, kid, private_pem, app.enterprise_id)
+    return JwtApp(client_id, app.client_secret, kid, private_pem, app.enterprise_id,
+                  secrets.token_hex(16))

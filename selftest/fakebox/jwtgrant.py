@@ -12,11 +12,13 @@ from typing import Any
 
 import jwt
 
+from selftest.boxauth import BOX_TOKEN_URL
+
 from .errors import OAuthFailure
 from .state import State
 from .tokens import App
 
-BOX_AUDIENCE = "https://api.box.com/oauth2/token"
+BOX_AUDIENCE = BOX_TOKEN_URL
 MAX_EXP_AHEAD_S = 60
 ALGORITHMS = ["RS256", "RS384", "RS512"]
 

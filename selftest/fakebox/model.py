@@ -7,7 +7,10 @@ serialises access with one lock. Times are fake-clock seconds since the epoch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .content import Blob
 
 ItemType = Literal["file", "folder"]
 
@@ -69,7 +72,8 @@ class Item:
     etag: int = 0
     size: int = 0
     sha1: str = ""
-    content: bytes | None = None
+    #: The bytes (content.Blob: memory or spool file); None when the fake kept only the SHA-1.
+    content: Blob | None = None
     version_id: str = ""
     description: str = ""
     trashed_at: float | None = None

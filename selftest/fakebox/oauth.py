@@ -17,11 +17,11 @@ import json
 from werkzeug.wrappers import Request, Response
 
 from .errors import OAuthFailure
+from .http import RETRY_AFTER
 from .jwtgrant import BOX_AUDIENCE, jwt_grant
 from .state import State
 from .tokens import GRANT_TYPES, App
 
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 OVERLOADED = ("The server is currently unable to handle the request due to a temporary "
               "overloading of the server")
@@ -77,7 +77,7 @@ def token_endpoint(state: State, request: Request) -> Response:
                              state.config.rate_window_s)
     if wait:
         raise OAuthFailure("temporarily_unavailable", OVERLOADED, status=429,
-                           headers={"retry-after": str(wait)})
+                           headers={RETRY_AFTER: str(wait)})
     app = _authenticated_app(state, client_id, secret, grant)
     user_id, refresh = _grant(state, app, request, grant)
     doc: dict[str, object] = {

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from . import tree
 from .errors import BoxApiError
-from .http import Ctx, check_id, empty, is_small_number
+from .http import RETRY_AFTER, Ctx, check_id, empty, is_small_number
 from .model import Item
 from .routing import Route
 
@@ -57,7 +57,7 @@ def thumbnail(ctx: Ctx, file_id: str, extension: str) -> Response:
     _previewable(item)
     if _extension(item) in IMAGE_TYPES:
         return Response(PIXEL_PNG, content_type=f"image/{extension}")
-    return empty(202, {"Retry-After": "1",
+    return empty(202, {RETRY_AFTER: "1",
                        "Location": f"{ctx.url_root}/2.0/files/{file_id}/thumbnail.png"})
 
 

@@ -9,6 +9,8 @@ PEM is written to a temporary directory removed on exit.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import ssl
 import tempfile
@@ -16,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +29,70 @@ from .app import FakeBoxApp
 from .jwtapp import JwtApp, create_jwt_app
 from .state import Config, State
 
-CERT_NAMES = ("127.0.0.1", "localhost", "::1", "api.box.com", "upload.box.com")
+#: Box's host names a client may pin to loopback (box-api-facts.md §6), and loopback itself.
+CERT_NAMES = ("127.0.0.1", "localhost", "::1", "api.box.com", "upload.box.com",
+              "upload.app.box.com", "account.box.com", "dl.boxcloud.com", "public.boxcloud.com")
+#: Seconds an idle keep-alive connection stays open.
+IDLE_TIMEOUT_S = 30
+#: Unread request-body bytes read and dropped after a response to keep the connection; more
+#: than this and the connection is closed instead.
+MAX_DRAIN_BYTES = 64 * 1024 * 1024
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No per-request log lines on stderr, and no second Date header.
+    """Keep-alive, Box's reason phrases, no per-request log lines, and no second Date header.
+
+    werkzeug's handler closes every connection (it cannot drain a request body it did not
+    read); Box keeps connections alive, and connection-reuse bugs are worth reproducing. So the
+    request body is wrapped in `_Body`, limited to its Content-Length (or to the end of its
+    chunks), and werkzeug's after-response drain reads only what is left of THAT body — never
+    the next request — and `Connection: close` is sent only when the client asked for it
+    (or spoke HTTP/1.0). An idle connection is closed after `IDLE_TIMEOUT_S`.
 
     http.server's send_response adds its own `Date` from the real clock; the app already sent
-    one from the fake's clock, and a clock-skew check must see only that one.
+    one from the fake's clock, and a clock-skew check must see only that one. Status lines
+    carry the standard reason phrase (`404 Not Found`), not werkzeug's upper-case one.
     """
 
+    timeout = IDLE_TIMEOUT_S
+    _socket_rfile: Any = None
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        self._socket_rfile = self.rfile
+        if environ.get("wsgi.input_terminated"):
+            body = _Body(environ["wsgi.input"], None)
+        else:
+            length = environ.get("CONTENT_LENGTH", "")
+            body = _Body(self.rfile, int(length) if length.isdigit() else 0)
+        environ["wsgi.input"] = body
+        self.rfile = body  # type: ignore[assignment]  # werkzeug's drain reads this body only
+        return environ
+
+    def run_wsgi(self) -> None:
+        try:
+            super().run_wsgi()
+        finally:
+            socket_rfile = getattr(self, "_socket_rfile", None)
+            if socket_rfile is not None:
+                body: _Body = self.rfile  # type: ignore[assignment]
+                if not body.drain(MAX_DRAIN_BYTES):
+                    self.close_connection = True  # too much left unread: close, never misparse
+                self.rfile = socket_rfile
+                self._socket_rfile = None
+
     def send_response(self, code: int, message: str | None = None) -> None:
-        self.send_response_only(code, message)
-        self.send_header("Server", self.version_string())
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = message or ""
+        self.send_response_only(code, phrase)
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" \
+                and not self.close_connection:
+            return  # keep-alive: the client did not ask to close
+        super().send_header(keyword, value)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -48,6 +102,49 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         pass  # werkzeug logs http.server's own refusals (414, 431) here; the client sees them
+
+
+class _Body(io.RawIOBase):
+    """One request's body: at most `length` bytes of `stream` (None: `stream` ends itself)."""
+
+    def __init__(self, stream: Any, length: int | None) -> None:
+        super().__init__()
+        self._stream, self._left = stream, length
+        self._ended = False
+
+    @property
+    def finished(self) -> bool:
+        """True when every byte of the body has been read."""
+        return self._left == 0 if self._left is not None else self._ended
+
+    def readable(self) -> bool:
+        return True
+
+    def drain(self, limit: int) -> bool:
+        """Read and drop what is left of the body, up to `limit` bytes; True when all of it."""
+        while not self.finished and limit > 0:
+            try:
+                chunk = self.read(min(limit, 1024 * 1024))
+            except (OSError, ValueError):
+                return False
+            if not chunk:
+                break
+            limit -= len(chunk)
+        return self.finished
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        want = len(view) if self._left is None else min(len(view), self._left)
+        if want <= 0:
+            return 0
+        data = self._stream.read(want)
+        if not data:
+            self._ended = True
+            return 0
+        view[:len(data)] = data
+        if self._left is not None:
+            self._left -= len(data)
+        return len(data)
 
 
 @dataclass
@@ -61,6 +158,8 @@ class RunningBox:
     token: str
     refresh_token: str
     state: State
+    #: The download host (Box: dl.boxcloud.com), a listener of its own.
+    download_url: str = ""
 
     @property
     def client_id(self) -> str:
@@ -102,28 +201,43 @@ def _state(clock_offset_s: float, token: str | None, quota: dict[str, int | None
 def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None = None,
             space_amount: int | None = None, space_used: int | None = None,
             max_upload_size: int | None = None, latency_ms: int = 0, port: int = 0,
-            **config: Any) -> Iterator[RunningBox]:
-    """Serve a fresh fake Box until the block ends. `config` sets any `state.Config` field."""
+            download_port: int = 0, **config: Any) -> Iterator[RunningBox]:
+    """Serve a fresh fake Box until the block ends. `config` sets any `state.Config` field.
+
+    Two listeners share one app: the API (and upload) host on `port`, and the download host
+    on `download_port`, where GET /files/{id}/content redirects.
+    """
     state, access, refresh = _state(
         clock_offset_s, token, {"space_amount": space_amount, "space_used": space_used,
                                 "max_upload_size": max_upload_size},
         {"latency_ms": latency_ms, **config})
     directory = Path(tempfile.mkdtemp(prefix="fakebox-"))
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, directory, ignore_errors=True)
+        stack.callback(state.content.close)  # the spool of large files goes on stop
         context, ca = _tls_context(directory) if tls else (None, None)
-        server = make_server("127.0.0.1", port, FakeBoxApp(state), threaded=True,
-                             request_handler=_QuietHandler, ssl_context=context)
-        # A short poll interval keeps shutdown quick (the default waits up to 0.5 s).
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name="fakebox", daemon=True)
-        thread.start()
-        try:
-            url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}"
-            yield RunningBox(url, url + "/api", url + "/oauth2/token", ca, access, refresh,
-                             state)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
+        app = FakeBoxApp(state)
+        api = stack.enter_context(_serving(app, port, context))
+        dl = stack.enter_context(_serving(app, download_port, context))
+        scheme = "https" if tls else "http"
+        url = f"{scheme}://127.0.0.1:{api.server_port}"
+        state.download_base = f"{scheme}://127.0.0.1:{dl.server_port}"
+        yield RunningBox(url, url + "/api", url + "/oauth2/token", ca, access, refresh,
+                         state, state.download_base)
+
+
+@contextmanager
+def _serving(app: FakeBoxApp, port: int, context: ssl.SSLContext | None) -> Iterator[Any]:
+    """One threaded listener on 127.0.0.1:`port`, shut down and closed on exit."""
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler,
+                         ssl_context=context)
+    # A short poll interval keeps shutdown quick (the default waits up to 0.5 s).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"fakebox-{server.server_port}", daemon=True)
+    thread.start()
+    try:
+        yield server
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

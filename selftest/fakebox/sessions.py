@@ -12,9 +12,13 @@ range_not_satisfiable (416, a Content-Range that does not fit), bad_digest,
 range_overlaps_existing_part (409, a different part at an offset already filled),
 upload_failed (410: the session broke after too many conflicts or too many part attempts),
 session_conflict (409, a commit whose parts list differs from the parts received),
-length_required (411). Memory stays bounded: at most `config.max_sessions` live sessions, and
-part bytes are kept only for files up to `config.keep_content_bytes` — beyond that the session
-keeps sizes, part SHA-1s and a running SHA-1 of the parts received in order.
+length_required (411). Memory stays bounded: parts are written straight into the session's
+spool file (content.py) at their offset, so parts may arrive in any order and the commit still
+checks the whole-file Digest against the bytes received. The spool file is counted against
+`config.spool_max_bytes` from the session's creation (403 storage_limit_exceeded beyond it).
+At most `config.max_sessions` live sessions: when the cap is reached, sessions idle for
+`config.session_idle_evict_s` make room (oldest first); only when none is idle is a new one
+refused (400). Lifetime: `config.session_ttl_s` (Box: 7 days).
 """
 
 from __future__ import annotations
@@ -22,17 +26,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import os
 import re
 import secrets
+import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from . import tree
 from .clock import iso
+from .content import Blob
 from .errors import BoxApiError, invalid_parameter
-from .http import Ctx, check_id, empty, json_response
+from .http import RETRY_AFTER, Ctx, check_id, empty, json_response
 from .reserve import reserve
 from .routing import Route
 from .state import State
@@ -65,15 +73,20 @@ class UploadSession:
     file_size: int
     part_size: int
     expires_at: float
+    #: The spool file the parts are written into (sparse until every part arrived).
+    path: Path
+    touched_at: float = 0.0
     parts: dict[int, Part] = field(default_factory=dict)
-    #: offset -> bytes, only when the whole file is small enough to keep.
-    data: dict[int, bytes] | None = None
-    running: Any = field(default_factory=hashlib.sha1)
-    hashed_upto: int = 0
+    #: Offsets whose bytes are being written right now (a second writer gets 409).
+    in_flight: set[int] = field(default_factory=set)
+    #: The whole file's SHA-1 once a commit has hashed it.
+    whole_sha1: str | None = None
     conflicts: int = 0
     attempts: int = 0
     failed: bool = False
     commit_started: float | None = None
+    #: Deletes the spool file and frees its bytes when the session goes (None once adopted).
+    release: Any = None
 
     @property
     def total_parts(self) -> int:
@@ -103,22 +116,32 @@ def create_session(ctx: Ctx) -> Response:
         folder = tree.find(state, folder_id, ctx.user, "folder")
         admit(state, ctx.user, folder, str(name) if isinstance(name, str) else "", size)
         _make_room(state)
+        store = state.content
+        store.claim(size)
+        path = store.new_path("session-")
+        os.truncate(path, size)
+        now = state.clock.now()
         session = UploadSession(secrets.token_hex(16).upper(), ctx.user.id, folder.id, str(name),
-                                size, cfg.part_size, state.clock.now() + cfg.session_ttl_s)
-        if size <= cfg.keep_content_bytes:
-            session.data = {}
+                                size, cfg.part_size, now + cfg.session_ttl_s, path, now)
+        session.release = weakref.finalize(session, store.forget, str(path), size)
         state.sessions[session.id] = session
         return json_response(_view(ctx, session), 201)
 
 
 def _make_room(state: State) -> None:
-    """Drop expired sessions; refuse a new one beyond the cap (400, not unbounded memory)."""
-    now = state.clock.now()
+    """Drop expired sessions, then idle ones (oldest first) while at the cap; else a 400."""
+    now, cfg = state.clock.now(), state.config
     for sid in [s.id for s in state.sessions.values() if s.expires_at <= now]:
         del state.sessions[sid]
-    if len(state.sessions) >= state.config.max_sessions:
-        raise BoxApiError("bad_request", f"The fake Box holds at most "
-                          f"{state.config.max_sessions} upload sessions; commit or abort one")
+    idle = sorted((s for s in state.sessions.values()
+                   if now - s.touched_at >= cfg.session_idle_evict_s),
+                  key=lambda s: s.touched_at)
+    while len(state.sessions) >= cfg.max_sessions and idle:
+        del state.sessions[idle.pop(0).id]
+    if len(state.sessions) >= cfg.max_sessions:
+        raise BoxApiError("bad_request", f"The fake Box holds at most {cfg.max_sessions} upload "
+                          f"sessions and none has been idle for {cfg.session_idle_evict_s:g} s; "
+                          "commit or abort one (or raise max_sessions)")
 
 
 def _session(ctx: Ctx, upload_session_id: str) -> UploadSession:
@@ -130,10 +153,12 @@ def _session(ctx: Ctx, upload_session_id: str) -> UploadSession:
         raise BoxApiError("not_found")
     if session.user_id != ctx.user.id:
         raise BoxApiError("forbidden")
-    if session.expires_at <= ctx.state.clock.now():
+    now = ctx.state.clock.now()
+    if session.expires_at <= now:
         raise BoxApiError("session_expired")
     if session.failed:
         raise BoxApiError("upload_failed")
+    session.touched_at = now
     return session
 
 
@@ -183,28 +208,39 @@ def _digest(header: str | None) -> str:
         raise invalid_parameter("digest", header, "The digest is not valid base64") from None
 
 
-def _read_part(ctx: Ctx, size: int, running: Any) -> tuple[str, bytes]:
-    """Read exactly `size` body bytes: (sha1 hex, bytes or b"" when not kept)."""
+def _read_part(ctx: Ctx, size: int, target: tuple[Path, int] | None) -> tuple[str, bytes]:
+    """Read exactly `size` body bytes: (sha1 hex, the bytes when not written to `target`).
+
+    With `target` (spool file, offset) the bytes go to disk as they arrive; without it (a part
+    at an offset already filled) they are held to compare, never written over the first part.
+    """
     if ctx.request.content_length is None:
         raise BoxApiError("length_required")
     if ctx.request.content_length != size:
         raise BoxApiError("range_not_satisfiable", "Content-Length differs from Content-Range")
     digest, kept, left = hashlib.sha1(), bytearray(), size  # noqa: S324 - Box uses SHA-1
     stream = ctx.request.stream
-    while left and (chunk := stream.read(min(_CHUNK, left))):
-        digest.update(chunk)
-        if running is not None:
-            running.update(chunk)
-        if size <= ctx.state.config.keep_content_bytes:
-            kept.extend(chunk)
-        left -= len(chunk)
+    handle = os.open(target[0], os.O_WRONLY) if target else None
+    try:
+        position = target[1] if target else 0
+        while left and (chunk := stream.read(min(_CHUNK, left))):
+            digest.update(chunk)
+            if handle is not None:
+                os.pwrite(handle, chunk, position)
+                position += len(chunk)
+            else:
+                kept.extend(chunk)
+            left -= len(chunk)
+    finally:
+        if handle is not None:
+            os.close(handle)
     if left:
         raise BoxApiError("bad_request", "The part body ended early")
     return digest.hexdigest(), bytes(kept)
 
 
 def upload_part(ctx: Ctx, upload_session_id: str) -> Response:
-    """PUT /files/upload_sessions/{id}: one part."""
+    """PUT /files/upload_sessions/{id}: one part, written at its offset as it arrives."""
     state = ctx.state
     with state.lock:
         session = _session(ctx, upload_session_id)
@@ -214,17 +250,26 @@ def upload_part(ctx: Ctx, upload_session_id: str) -> Response:
         if session.attempts > 3 * session.total_parts + 10:
             session.failed = True
             raise BoxApiError("upload_failed", "The maximum number of parts was exceeded")
-        # Parts arriving in order extend a running SHA-1 of the whole file.
-        running = session.running.copy() if lo == session.hashed_upto else None
-    sha1, data = _read_part(ctx, size, running)
-    if sha1 != wanted:
-        raise BoxApiError("bad_digest")
-    with state.lock:
-        return json_response({"part": _store(state, session, lo, size, sha1, data, running)})
+        if lo in session.in_flight:
+            raise BoxApiError("range_overlaps_existing_part", "A part at this offset is "
+                              "being uploaded right now")
+        filled = lo in session.parts
+        if not filled:
+            session.in_flight.add(lo)
+    try:
+        sha1, _ = _read_part(ctx, size, None if filled else (session.path, lo))
+        if sha1 != wanted:
+            raise BoxApiError("bad_digest")
+        with state.lock:
+            return json_response({"part": _store(state, session, lo, size, sha1)})
+    finally:
+        if not filled:
+            with state.lock:
+                session.in_flight.discard(lo)
 
 
-def _store(state: State, session: UploadSession, lo: int, size: int, sha1: str, data: bytes,
-           running: Any) -> dict[str, Any]:
+def _store(state: State, session: UploadSession, lo: int, size: int, sha1: str
+           ) -> dict[str, Any]:
     old = session.parts.get(lo)
     if old is not None and (old.size, old.sha1) == (size, sha1):
         return old.view()  # a retried part: idempotent
@@ -236,10 +281,7 @@ def _store(state: State, session: UploadSession, lo: int, size: int, sha1: str, 
         raise BoxApiError("range_overlaps_existing_part", context_info={"conflicts": old.view()})
     part = Part(secrets.token_hex(4).upper(), lo, size, sha1)
     session.parts[lo] = part
-    if session.data is not None:
-        session.data[lo] = data
-    if running is not None and lo == session.hashed_upto:
-        session.running, session.hashed_upto = running, lo + size
+    session.whole_sha1 = None
     return part.view()
 
 
@@ -247,25 +289,37 @@ def _check_parts(session: UploadSession, listed: object) -> None:
     """A commit's parts list must name exactly the parts received, covering the file."""
     if not isinstance(listed, list) or not all(isinstance(p, dict) for p in listed):
         raise invalid_parameter("parts", "...", "'parts' must be a list of part objects")
-    have = sorted((p.part_id, p.offset, p.size, p.sha1) for p in session.parts.values())
-    got = sorted((str(p.get("part_id")), p.get("offset"), p.get("size"), str(p.get("sha1")))
-                 for p in listed)
+    have = sorted(((p.part_id, p.offset, p.size, p.sha1) for p in session.parts.values()),
+                  key=repr)
+    got = sorted(((str(p.get("part_id")), p.get("offset"), p.get("size"), str(p.get("sha1")))
+                  for p in listed), key=repr)  # repr: offsets may be of any JSON type
     if got != have:
         raise BoxApiError("session_conflict", context_info={"expected_parts": len(have)})
     if sum(p.size for p in session.parts.values()) != session.file_size:
         raise BoxApiError("bad_request", "Not every part of the file has been uploaded")
 
 
-def _whole_sha1(session: UploadSession) -> str | None:
-    """The file's SHA-1 when the fake can know it (kept bytes, or every part in order)."""
-    if session.data is not None:
-        whole = hashlib.sha1()  # noqa: S324 - Box uses SHA-1
-        for _, chunk in sorted(session.data.items()):
-            whole.update(chunk)
-        return whole.hexdigest()
-    if session.hashed_upto == session.file_size:
-        return str(session.running.hexdigest())
-    return None
+def _hash_file(path: Path, size: int) -> str:
+    """The SHA-1 of the first `size` bytes of a spool file, read in 1 MiB chunks."""
+    digest = hashlib.sha1()  # noqa: S324 - Box uses SHA-1
+    with open(path, "rb") as stream:
+        while size > 0 and (chunk := stream.read(min(1024 * 1024, size))):
+            digest.update(chunk)
+            size -= len(chunk)
+    return digest.hexdigest()
+
+
+def _blob(state: State, session: UploadSession) -> Blob | None:
+    """The committed file's bytes: the spool file itself, or memory when small, or none."""
+    cfg, size = state.config, session.file_size
+    if size <= cfg.keep_content_bytes:
+        with open(session.path, "rb") as stream:
+            return Blob(size, data=stream.read(size))
+    if not cfg.retain_content:
+        return None
+    session.release.detach()
+    session.release = None
+    return state.content.adopt(session.path, size)
 
 
 def commit(ctx: Ctx, upload_session_id: str) -> Response:
@@ -276,23 +330,29 @@ def commit(ctx: Ctx, upload_session_id: str) -> Response:
         session = _session(ctx, upload_session_id)
         wanted = _digest(ctx.request.headers.get("Digest"))
         _check_parts(session, doc.get("parts"))
-        actual = _whole_sha1(session)
-        if actual is not None and actual != wanted:
-            raise BoxApiError("bad_digest")
+        actual = session.whole_sha1
+    if actual is None:  # hashed outside the lock: a 2 GB file takes seconds
+        actual = _hash_file(session.path, session.file_size)
+        with state.lock:
+            session.whole_sha1 = actual
+    if actual != wanted:
+        raise BoxApiError("bad_digest")
+    with state.lock:
         now, delay = state.clock.now(), state.config.commit_processing_s
         session.commit_started = session.commit_started or now
         if now < session.commit_started + delay:
             wait = math.ceil(session.commit_started + delay - now)
-            return empty(202, {"Retry-After": str(wait)})
+            return empty(202, {RETRY_AFTER: str(wait)})
         folder = tree.find(state, session.folder_id, ctx.user, "folder")
         attributes = doc.get("attributes")
         name = str(attributes.get("name", session.file_name)) if isinstance(attributes, dict) \
             else session.file_name
     with reserve(state, folder.id, name), state.lock:
+        if state.sessions.get(session.id) is not session:
+            raise BoxApiError("not_found")  # a concurrent commit of this session won
         admit(state, ctx.user, folder, name, session.file_size)
-        content = b"".join(c for _, c in sorted(session.data.items())) \
-            if session.data is not None else None
-        item = create_file(state, folder, name, session.file_size, wanted, content)
+        item = create_file(state, folder, name, session.file_size, wanted,
+                           _blob(state, session))
         state.sessions.pop(session.id, None)
         return json_response({"total_count": 1, "entries": [file_full(state, item)]}, 201)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock
+from .content import ContentStore
 from .model import Collaboration, Comment, Item, Task, TaskAssignment, User
 from .ratelimit import RateLimiter
 from .tokens import App, TokenStore
@@ -37,12 +38,19 @@ class Config:
     min_session_file_size: int = 20_000_000
     session_ttl_s: float = 7 * 86400
     max_sessions: int = 64
+    #: At the session cap, sessions untouched this long (fake seconds) make room, oldest first.
+    session_idle_evict_s: float = 3600.0
     #: Range conflicts a session survives before it breaks (410 upload_failed).
     session_conflicts_before_failure: int = 3
     #: Fake seconds a commit stays "processing" (202 + Retry-After) before it returns 201.
     commit_processing_s: float = 0.0
-    #: Files up to this size keep their bytes (downloadable); larger keep only size and SHA-1.
+    #: Files up to this size keep their bytes in memory; larger ones are spooled to disk
+    #: (content.py) while `retain_content`, else only their size and SHA-1 are kept.
     keep_content_bytes: int = 1024 * 1024
+    retain_content: bool = True
+    #: Total bytes the spool may hold (files and open upload sessions); past it uploads get
+    #: 403 storage_limit_exceeded, as from a full account.
+    spool_max_bytes: int = 4 * 1024**3
     #: Largest direct-upload body the fake reads (Box advises chunked uploads above 50 MB).
     max_direct_upload_bytes: int = 50 * 1024 * 1024
     #: Real milliseconds a create holds its name reserved (name_temporarily_reserved window).
@@ -118,14 +126,20 @@ class State:
     #: (parent id, folded name) -> reservation token, while a create is processing.
     reservations: dict[tuple[str, str], str] = field(default_factory=dict)
     limiter: RateLimiter | None = None
+    #: Download URL tickets (downloads.py), and the download host's base URL when it has one.
+    downloads: dict[str, Any] = field(default_factory=dict)
+    download_base: str | None = None
+    #: File bytes in memory or spooled to disk (content.py); made by `create`.
+    content: ContentStore = field(default_factory=lambda: ContentStore(Config()))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100_000_001))
 
     @classmethod
     def create(cls, *, clock_offset_s: float = 0.0, config: Config | None = None) -> State:
         """A world with one main user (root folder "0") and one OAuth app."""
         clock = Clock(clock_offset_s)
-        state = cls(clock=clock, config=config or Config(), tokens=TokenStore(clock),
-                    limiter=RateLimiter(clock))
+        config = config or Config()
+        state = cls(clock=clock, config=config, tokens=TokenStore(clock),
+                    limiter=RateLimiter(clock), content=ContentStore(config))
         state.add_user("admin@example.com", "Site Admin", user_id=MAIN_USER_ID, root_id="0")
         service = state.add_user("AutomationUser_1@boxdevedition.com", "Service Account")
         state.tokens.apps["fakeclientid0000000000000000000"] = App(

@@ -11,6 +11,8 @@ import secrets
 import threading
 from dataclasses import dataclass, field
 
+from selftest.boxauth import JWT_GRANT
+
 from .clock import Clock
 
 ACCESS_TTL_S = 3600
@@ -22,7 +24,7 @@ _PRUNE_AT = 10_000
 
 GRANT_TYPES = frozenset({
     "authorization_code", "refresh_token", "client_credentials",
-    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    JWT_GRANT,
 })
 
 

@@ -8,18 +8,18 @@ name rules (item_name_invalid / _too_long), write access to the folder
 
 Direct uploads are multipart (`attributes` JSON, then the file). A `Content-MD5` header holds
 the SHA-1 in hex, despite its name; a mismatch is bad_digest. Bodies are streamed: only the
-SHA-1 and size are kept for files above `config.keep_content_bytes`.
+bytes of files above `config.keep_content_bytes` are spooled to disk (content.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from typing import IO, Any
+from typing import Any
 
 from werkzeug.wrappers import Response
 
 from . import tree
+from .content import Blob
 from .errors import BoxApiError, invalid_parameter
 from .http import Ctx, check_id, if_match, json_body, json_response, parse_json_object, ref_id
 from .model import Item, User
@@ -28,8 +28,6 @@ from .reserve import reserve
 from .routing import Route
 from .state import State
 from .views import file_full, item_mini
-
-_CHUNK = 64 * 1024
 
 
 def admit(state: State, user: User, parent: Item, name: str, size: int,
@@ -49,7 +47,7 @@ def admit(state: State, user: User, parent: Item, name: str, size: int,
 
 
 def create_file(state: State, parent: Item, name: str, size: int, sha1: str,
-                content: bytes | None) -> Item:
+                content: Blob | None) -> Item:
     """Store a new file and charge its size to the folder owner's space. Caller holds lock."""
     now = state.clock.now()
     item = tree.add_item(state, Item(state.next_id(), "file", name, parent.id, parent.owner_id,
@@ -59,18 +57,7 @@ def create_file(state: State, parent: Item, name: str, size: int, sha1: str,
     return item
 
 
-def read_stream(stream: IO[bytes], keep_up_to: int) -> tuple[int, str, bytes | None]:
-    """(size, sha1 hex, bytes when size <= keep_up_to) without holding big files in memory."""
-    digest, kept, size = hashlib.sha1(), bytearray(), 0  # noqa: S324 - Box's digest is SHA-1
-    while chunk := stream.read(_CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-        if size <= keep_up_to:
-            kept.extend(chunk)
-    return size, digest.hexdigest(), bytes(kept) if size <= keep_up_to else None
-
-
-def _multipart(ctx: Ctx) -> tuple[dict[str, Any], tuple[int, str, bytes | None]]:
+def _multipart(ctx: Ctx) -> tuple[dict[str, Any], tuple[int, str, Blob | None]]:
     """The attributes and the streamed file of a multipart upload, or Box's refusal."""
     request, cfg = ctx.request, ctx.state.config
     if request.content_length is None:
@@ -88,7 +75,7 @@ def _multipart(ctx: Ctx) -> tuple[dict[str, Any], tuple[int, str, bytes | None]]
     upload = next(iter(request.files.values()), None)
     if not isinstance(attributes, dict) or upload is None:
         raise BoxApiError("bad_request", "A multipart upload needs 'attributes' and a file")
-    return attributes, read_stream(upload.stream, cfg.keep_content_bytes)
+    return attributes, ctx.state.content.from_stream(upload.stream)
 
 
 def _check_digest(ctx: Ctx, sha1: str) -> None:

@@ -16,18 +16,19 @@ offset (`clock_offset_s`) is what makes them wrong by Box's clock, which is the 
 from __future__ import annotations
 
 import json
-import secrets
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import jwt
-
+from selftest.boxauth import (
+    ASSERTION_LIFETIME_S,
+    jwt_claims,
+    jwt_grant_form,
+    load_private_key,
+    sign_assertion,
+)
 from selftest.errors import ScenarioError
 
-BOX_AUDIENCE = "https://api.box.com/oauth2/token"
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _JWT_KEYS = {"exp_in_s", "iat_offset_s", "sub", "sub_type", "jti", "reuse"}
 
 
@@ -49,21 +50,19 @@ def assertion(config: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
         raise ScenarioError(f"jwt table has unknown key(s) {sorted(unknown)}; "
                             f"allowed: {sorted(_JWT_KEYS)}")
     settings = config["boxAppSettings"]
-    now = time.time()
-    claims = {
-        "iss": settings["clientID"], "sub": str(spec.get("sub", config.get("enterpriseID"))),
-        "box_sub_type": spec.get("sub_type", "enterprise"), "aud": BOX_AUDIENCE,
-        "jti": spec.get("jti") or secrets.token_hex(16),
-        "exp": int(now + float(spec.get("exp_in_s", 30))),
-        "iat": int(now + float(spec.get("iat_offset_s", 0))),
-    }
     auth = settings["appAuth"]
-    return jwt.encode(claims, auth["privateKey"], algorithm="RS256",
-                      headers={"kid": auth["publicKeyID"]})
+    try:  # the console's file holds an encrypted key and its passphrase
+        key = load_private_key(auth["privateKey"], auth.get("passphrase") or None)
+    except ValueError as exc:
+        raise ScenarioError(f"box_config: cannot open the private key: {exc}") from None
+    claims = jwt_claims(settings["clientID"], str(spec.get("sub", config.get("enterpriseID"))),
+                        subject_type=spec.get("sub_type", "enterprise"),
+                        exp_in_s=float(spec.get("exp_in_s", ASSERTION_LIFETIME_S)),
+                        iat_offset_s=float(spec.get("iat_offset_s", 0)), jti=spec.get("jti"))
+    return sign_assertion(claims, key, auth["publicKeyID"])
 
 
 def grant_form(config: Mapping[str, Any], signed: str) -> dict[str, str]:
     """The token-request form of the JWT bearer grant."""
     settings = config["boxAppSettings"]
-    return {"grant_type": JWT_GRANT, "assertion": signed, "client_id": settings["clientID"],
-            "client_secret": settings["clientSecret"]}
+    return jwt_grant_form(signed, settings["clientID"], settings["clientSecret"])
