@@ -206,7 +206,7 @@ def test_jwt_config_is_console_shaped(tmp_path: Path) -> None:
     assert set(config["boxAppSettings"]) == {"clientID", "clientSecret", "appAuth"}
     assert auth["privateKey"].startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     assert len(auth["passphrase"]) >= 16
-    with pytest.raises(ValueError, match="encrypted|password"):
+    with pytest.raises(ValueError, match=r"encrypted|password"):
         load_private_key(auth["privateKey"], None)
     assert load_private_key(auth["privateKey"], auth["passphrase"]).key_size == 2048
     path = tmp_path / "config.json"
