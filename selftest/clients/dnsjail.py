@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 _MS_BIND = 4096
@@ -37,12 +38,29 @@ _NAME_SERVICE_DIRS = ("/var/run/nscd", "/run/nscd", "/run/systemd/resolve")
 
 def jailed(argv: Sequence[str], log: Path) -> list[str] | str:
     """The command line running `argv` in the jail, or why this machine cannot make one."""
+    prefix = _unshare()
+    if isinstance(prefix, str):
+        return prefix
+    return [*prefix, sys.executable, "-m", "selftest.clients.dnsjail", str(log), "--", *argv]
+
+
+@cache
+def _unshare() -> list[str] | str:
+    """`unshare` with the options this machine allows, tried once; or why there is none."""
     unshare = shutil.which("unshare")
     if unshare is None:
         return "no unshare(1) here (util-linux): cannot give names a local DNS answer"
     user = [] if os.geteuid() == 0 else ["--map-root-user"]
-    return [unshare, "--net", "--mount", *user, "--", sys.executable, "-m",
-            "selftest.clients.dnsjail", str(log), "--", *argv]
+    command = [unshare, "--net", "--mount", *user, "--"]
+    try:
+        tried = subprocess.run([*command, "true"], capture_output=True, text=True, timeout=10,
+                               check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot make a network namespace for a local DNS answer: {exc}"
+    if tried.returncode != 0:
+        said = tried.stderr.strip().splitlines()[-1:] or ["no reason given"]
+        return f"cannot make a network namespace for a local DNS answer: {said[0]}"
+    return command
 
 
 def nxdomain(query: bytes) -> bytes:
