@@ -110,3 +110,21 @@ def test_no_debug_means_no_block() -> None:
     env = environment()
     assert main(["explain", "7"], env) == 0
     assert env.stderr.getvalue() == ""  # type: ignore[attr-defined]
+
+
+def test_reproduce_streams_each_result_as_it_finishes() -> None:
+    """reproduce writes (and flushes) each scenario's lines when it ends, then the summary."""
+    env = environment()
+    assert main(["reproduce", "curl-52", "curl-60"], env) == 0
+    writes = [w for w in env.stdout.writes if w.strip()]  # type: ignore[attr-defined]
+    assert writes[0].startswith("PASS curl-52") and "curl-60" not in writes[0]
+    assert writes[1].startswith("PASS curl-60")
+    assert writes[-1].startswith("2 passed")
+
+
+def test_reproduce_colours_on_a_terminal() -> None:
+    """On a terminal the verdict word is coloured and the progress line is erased first."""
+    env = environment(tty=True, TERM="xterm")
+    assert main(["reproduce", "curl-52"], env) == 0
+    assert env.stdout.getvalue().startswith("\033[32mPASS\033[0m curl-52")  # type: ignore[attr-defined]
+    assert "\r\033[K" in env.stderr.getvalue()  # type: ignore[attr-defined]

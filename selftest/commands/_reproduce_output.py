@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from selftest.report import SCHEMA_VERSION, JUnitCase, dump_json, write_junit
 from selftest.runner import Result
+
+if TYPE_CHECKING:
+    from selftest.environment import Environment
 
 _TAGS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
 
@@ -22,8 +25,11 @@ def progress(index: int, total: int, name: str) -> None:
 
 
 def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
-           junit_xml: str | None, client: Mapping[str, Any] | None = None) -> None:
-    """`client` describes a client other than pycurl (--client php/wordpress) for the header."""
+           junit_xml: str | None, client: Mapping[str, Any] | None = None,
+           streamed: bool = False, out: TextIO | None = None) -> None:
+    """`client` describes a client other than pycurl (--client php/wordpress) for the header;
+    `streamed`: a ResultStream already wrote the header and the results' lines; `out`: stdout."""
+    out = out or sys.stdout
     if junit_xml:
         write_junit(junit_xml, "selftest reproduce", [junit_case(r) for r in results])
     if as_json:
@@ -31,14 +37,34 @@ def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
         if client:
             doc["client"] = dict(client)
         doc["results"] = [r.to_dict(wire=verbose) for r in results]
-        dump_json(doc)
+        dump_json(doc, out)
         return
-    if client:
-        print(client_header(client))
-    for result in results:
+    for result in [] if streamed else results:
+        if client and result is results[0]:
+            print(client_header(client), file=out)
         for line in text_lines(result, verbose=verbose):
-            print(line)
-    print(summary(results))
+            print(line, file=out)
+    print(summary(results), file=out)
+
+
+class ResultStream:
+    """Each result's text lines as it finishes (a pipe or a CI log sees them as they come), the
+    status word coloured on a terminal; the progress line, if any, is erased first."""
+
+    def __init__(self, env: Environment, *, verbose: bool) -> None:
+        self._env, self._verbose, self._count = env, verbose, 0
+
+    def __call__(self, result: Result, client: Mapping[str, Any] | None = None) -> None:
+        out = self._env.stdout
+        if self._env.stderr_isatty:
+            self._env.stderr.write("\r\033[K")
+        if client and not self._count:
+            out.write(client_header(client) + "\n")
+        lines = text_lines(result, verbose=self._verbose)
+        word, rest = lines[0].split(" ", 1)
+        out.write("\n".join([f"{self._env.status_word(word)} {rest}", *lines[1:]]) + "\n")
+        out.flush()
+        self._count += 1
 
 
 def text_lines(result: Result, *, verbose: bool = False) -> list[str]:

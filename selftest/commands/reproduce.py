@@ -51,20 +51,23 @@ def run(args: argparse.Namespace, env: Environment) -> int:
 
     require_servers("reproduce")
     from selftest import scenario as scenario_module
-    from selftest.commands._reproduce_output import progress, report
+    from selftest.commands._reproduce_output import ResultStream, progress, report
     from selftest.runner import Runner
 
     check_writable(args.junit_xml)
     chosen = chosen_scenarios(args.ids, args.layer, args.scenarios, scenario_module)
     results = []
+    stream = None if args.json else ResultStream(env, verbose=args.verbose)
     with Runner(verbose=args.verbose) as runner:
         replay, client = _client(args, runner)
         for index, item in enumerate(chosen, 1):
             progress(index, len(chosen), item.id)
             results.append(replay(item))
+            if stream:
+                stream(results[-1], client)
     progress(0, 0, "")
     report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml,
-           client=client)
+           client=client, streamed=stream is not None, out=env.stdout)
     failed = any(r.verdict == "fail" or (r.verdict == "skip" and not r.reason) for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK
 
