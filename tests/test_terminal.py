@@ -127,4 +127,4 @@ def test_reproduce_colours_on_a_terminal() -> None:
     env = environment(tty=True, TERM="xterm")
     assert main(["reproduce", "curl-52"], env) == 0
     assert env.stdout.getvalue().startswith("\033[32mPASS\033[0m curl-52")  # type: ignore[attr-defined]
-    assert "\r\033[K" in env.stderr.getvalue()  # type: ignore[attr-defined]
+    assert "\r\033[K[1/1] curl-52" in env.stderr.getvalue()  # type: ignore[attr-defined]

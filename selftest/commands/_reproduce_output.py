@@ -15,13 +15,14 @@ if TYPE_CHECKING:
 _TAGS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
 
 
-def progress(index: int, total: int, name: str) -> None:
+def progress(index: int, total: int, name: str, env: Environment | None = None) -> None:
     """A self-erasing progress line on stderr, only when stderr is a terminal."""
-    if not sys.stderr.isatty():
+    err, tty = (env.stderr, env.stderr_isatty) if env else (sys.stderr, sys.stderr.isatty())
+    if not tty:
         return
     line = f"[{index}/{total}] {name}" if total else ""
-    sys.stderr.write(f"\r\033[K{line}")
-    sys.stderr.flush()
+    err.write(f"\r\033[K{line}")
+    err.flush()
 
 
 def report(results: Sequence[Result], *, as_json: bool, verbose: bool,

@@ -61,11 +61,11 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     with Runner(verbose=args.verbose) as runner:
         replay, client = _client(args, runner)
         for index, item in enumerate(chosen, 1):
-            progress(index, len(chosen), item.id)
+            progress(index, len(chosen), item.id, env)
             results.append(replay(item))
             if stream:
                 stream(results[-1], client)
-    progress(0, 0, "")
+    progress(0, 0, "", env)
     report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml,
            client=client, streamed=stream is not None, out=env.stdout)
     failed = any(r.verdict == "fail" or (r.verdict == "skip" and not r.reason) for r in results)
