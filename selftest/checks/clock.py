@@ -93,11 +93,14 @@ def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
         "error_s": round(estimate.error_s, 4), "requests": estimate.requests,
         "rtt_ms": round(estimate.rtt_s * 1000, 2), "method": "Date-header bisection (htpdate)",
     }
-    findings = [judge(estimate)]
     if ctx.api.scheme != "https":
-        findings.append(Finding(
-            "warn", f"the clock was read over plain http from {ctx.api.host}: nothing proves the "
-            "Date header is Box's", "Give --api-base as https:// to measure against Box itself."))
+        # Over plain http anything on the path may have written the Date: no verdict about Box.
+        evidence["judged"] = False
+        return fold("clock", [Finding(
+            "warn", f"the clock was read over plain http from {ctx.api.host} (skew "
+            f"{estimate.skew_s:+.1f} s): nothing proves the Date header is Box's",
+            "Give --api-base as https:// to measure against Box itself.")], evidence, "")
+    findings = [judge(estimate)]
     summary = (f"clock within {abs(estimate.skew_s):.2f} ± {estimate.error_s:.3f} s "
                f"of {ctx.api.host}")
     return fold("clock", findings, evidence, summary)
