@@ -170,3 +170,13 @@ def test_json_and_another_format_conflict(capsys: pytest.CaptureFixture[str]) ->
     """--json with --format openmetrics is a usage error before any check runs."""
     assert main(["preflight", "--json", "--format", "openmetrics"]) == 2
     assert "short for --format json" in capsys.readouterr().err
+
+
+def test_nagios_line_on_stdout_and_metrics_in_a_file(box: RunningBox, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """--nagios with --format openmetrics --output FILE: the line on stdout, gauges in FILE."""
+    target = tmp_path / "selftest.prom"
+    status = preflight(box, "--nagios", "--format", "openmetrics", "--output", str(target))
+    assert status == 0
+    assert capsys.readouterr().out.startswith("SELFTEST OK - 0 failed, 0 warned, 2 passed")
+    assert ("selftest_preflight_checks", (("status", "pass"),)) in samples(target.read_text())
