@@ -73,6 +73,13 @@ class Observation:
     timings: Mapping[str, float] = field(default_factory=dict)
     #: Free-form facts the transport gathered: CA bundle used, TLS version, certificate chain, ...
     details: Mapping[str, Any] = field(default_factory=dict)
+    #: The CA bundle libcurl was given ("" when none: plain http, or verification off).
+    ca_bundle: str = ""
+    #: The server's certificate chain as libcurl's CERTINFO gives it: per certificate, its
+    #: (name, value) pairs, leaf first (empty unless the request asked for it).
+    certinfo: tuple[tuple[tuple[str, str], ...], ...] = ()
+    #: libcurl's verbose lines, secrets redacted (empty unless the request asked for them).
+    wire: tuple[str, ...] = ()
     #: True when this observation was injected rather than produced by a real exchange.
     simulated: bool = False
 
@@ -223,4 +230,15 @@ def observe(
         timings=timings,
         details=dict(details or {}),
         simulated=simulated,
+        **_typed_details(details or {}),
     )
+
+
+def _typed_details(details: Mapping[str, Any]) -> dict[str, Any]:
+    """The transport's facts that readers use, as typed fields (they stay in `details` too)."""
+    certinfo = details.get("certinfo") or ()
+    return {
+        "ca_bundle": str(details.get("ca_bundle") or ""),
+        "certinfo": tuple(tuple((str(k), str(v)) for k, v in cert) for cert in certinfo),
+        "wire": tuple(str(line) for line in details.get("wire") or ()),
+    }

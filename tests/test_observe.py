@@ -66,3 +66,14 @@ def test_non_error_json_is_not_an_error() -> None:
     """A 4xx with a JSON body that is neither Box's nor OAuth's shape gives no parsed error."""
     obs = observe(curl_code=0, raw_headers=b"HTTP/1.1 404 Not Found\r\n\r\n", body=b'{"a": 1}')
     assert obs.box_error is None and obs.oauth_error is None
+
+
+def test_transport_facts_are_typed_fields() -> None:
+    """ca_bundle, certinfo and wire are typed fields (read by the checks), not only details."""
+    from selftest.observe import observe
+
+    obs = observe(curl_code=0, details={"ca_bundle": "/etc/ssl/ca.pem", "wire": ["* hi"],
+                                        "certinfo": [[("Subject", "CN=x"), ("Cert", "PEM")]]})
+    assert obs.ca_bundle == "/etc/ssl/ca.pem" and obs.wire == ("* hi",)
+    assert obs.certinfo == ((("Subject", "CN=x"), ("Cert", "PEM")),)
+    assert observe(curl_code=7).certinfo == ()

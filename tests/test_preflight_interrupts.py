@@ -121,3 +121,27 @@ def alive(pid: int) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def test_hanging_php_leaves_the_handshakes_their_time(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a `php` that hangs, the tls check still handshakes (no timeout blamed on the
+    network) and warns that PHP on this machine did not answer."""
+    import trustme
+    from test_preflight_servers import MiniBox, serve_minibox
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "php").write_text("#!/bin/sh\nsleep 300\n")
+    (bindir / "php").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serve_minibox(MiniBox(ca=ca)) as box:
+        ctx = Context(Options(api_base=box.url, upload_base=box.url, custom_bases=True,
+                              cacert=str(ca_file), timeout_s=3))
+        result = tls.run(ctx)
+    assert result.status == "warn", result.summary
+    assert "not of the network" in result.summary
+    assert result.evidence["hosts"][0]["curl_code"] == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +94,3 @@ def session(wire: Sequence[str]) -> dict[str, str]:
             found["alpn"] = match["alpn"]
     return found
 
-
-def details_chain(details: Mapping[str, Any]) -> list[CertSummary]:
-    return chain(details.get("certinfo") or [])

@@ -117,11 +117,11 @@ def tunnel_finding(obs: Observation, proxy: str) -> Finding:
 def interception(ctx: Context, target: Target, proxy: str,
                  proxied: Observation) -> tuple[Finding | None, dict[str, Any]]:
     """Compare the certificate seen through the proxy with the one seen directly."""
-    seen = chain(proxied.details.get("certinfo") or [])
+    seen = chain(proxied.certinfo)
     evidence: dict[str, Any] = {"issuer_via_proxy": seen[0].issuer if seen else None}
     if not seen:
         return None, evidence
-    direct = chain(_handshake(ctx, target, "", False).details.get("certinfo") or [])
+    direct = chain(_handshake(ctx, target, "", False).certinfo)
     if direct:
         evidence["same_certificate"] = direct[0].sha256 == seen[0].sha256
         if evidence["same_certificate"]:

@@ -27,6 +27,10 @@ from selftest.checks.context import Context, Target, parallel
 from selftest.checks.dns import literal
 from selftest.checks.reach import UNKNOWN, PathProbe, Reach
 from selftest.classify import classify
+from selftest.observe import Observation
+
+#: The share of the time left that the `php` probe may use.
+PHP_SHARE = 0.4
 
 #: Warn this many days before a certificate expires.
 EXPIRY_WARNING_DAYS = 14
@@ -53,7 +57,7 @@ def stores(ctx: Context, facts: php_module.PhpFacts | None) -> dict[str, str]:
 
 
 def _handshake(ctx: Context, target: Target, cainfo: str | None, verify: bool = True,
-               details: bool = False) -> Any:
+               details: bool = False) -> Observation:
     return ctx.perform(ctx.request(target.url, cainfo=cainfo, verify=verify, certinfo=details,
                                    verbose=details, options={"CONNECT_ONLY": 1}))
 
@@ -114,14 +118,14 @@ def check_host(ctx: Context, target: Target,
     """One host: the handshake, its chain, and every store's verdict."""
     obs = _handshake(ctx, target, ctx.options.cacert, details=True)
     evidence: dict[str, Any] = {"host": target.host, "port": target.port,
-                                "ca_bundle": obs.details.get("ca_bundle"),
+                                "ca_bundle": obs.ca_bundle or None,
                                 "curl_code": obs.curl_code}
     if obs.curl_code not in (0, 60, 77, 35, 51, 58, 83, 90, 91):
         failed = finding_from(classify(obs), "fail", f"no TLS connection to {target.host}")
         return [failed], evidence
     unverified = obs if obs.curl_code == 0 else _handshake(ctx, target, None, False, True)
-    certs = chain(unverified.details.get("certinfo") or [])
-    evidence.update(session(unverified.details.get("wire", [])))
+    certs = chain(unverified.certinfo)
+    evidence.update(session(unverified.wire))
     evidence["chain"] = [c.to_dict() for c in certs]
     if certs and not literal(target.host):
         evidence["hostname_match"] = hostname_matches(certs[0], target.host)
@@ -136,7 +140,10 @@ def check_host(ctx: Context, target: Target,
 
 
 def _php(ctx: Context) -> tuple[list[Finding], php_module.PhpFacts | None, Any]:
-    facts = php_module.probe(ctx.run_child)
+    # PHP is asked before the handshakes: a hung `php` may take at most this share of the time
+    # left, so that the handshakes still run (and a local fault is not blamed on the network).
+    budget = min(php_module.PROBE_TIMEOUT_S, PHP_SHARE * ctx.remaining_ms() / 1000)
+    facts = php_module.probe(ctx.run_child, budget)
     if facts is None:
         return [], None, None
     if isinstance(facts, str):
