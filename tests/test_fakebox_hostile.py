@@ -147,3 +147,15 @@ def test_chunked_json_body_obeys_the_1mb_cap() -> None:
                                    "Content-Type": "application/json"}, timeout=10)
         assert small.status_code == 201
         assert box.state.errors == []
+
+
+def test_collaboration_of_a_purged_folder_is_404(api: ApiClient) -> None:
+    """Found by the fuzzer: a collaboration whose folder was deleted for good is 404, not 500."""
+    folder_id = api.folder("gone")
+    collab = api.post("/2.0/collaborations", json={
+        "item": {"type": "folder", "id": folder_id},
+        "accessible_by": {"login": "z@example.com"}, "role": "editor"}).json["id"]
+    assert api.delete(f"/2.0/folders/{folder_id}").status_code == 204
+    assert api.delete(f"/2.0/folders/{folder_id}/trash").status_code == 204
+    assert api.get(f"/2.0/collaborations/{collab}").status_code == 404
+    assert api.state.errors == []

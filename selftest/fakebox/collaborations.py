@@ -93,6 +93,9 @@ def _find(ctx: Ctx, collaboration_id: str) -> Collaboration:
     collab = ctx.state.collaborations.get(collaboration_id)
     if collab is None or (collab.created_by != ctx.user.id and collab.user_id != ctx.user.id):
         raise BoxApiError("not_found")
+    if collab.item_id not in ctx.state.items:  # the folder was deleted for good
+        del ctx.state.collaborations[collab.id]
+        raise BoxApiError("not_found")
     return collab
 
 

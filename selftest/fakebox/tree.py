@@ -139,6 +139,9 @@ def purge(state: State, item: Item) -> None:
         if owner is not None and node.type == "file":
             owner.space_used = max(0, owner.space_used - node.size)
         del state.items[node.id]
+    for collab_id in [c.id for c in state.collaborations.values()
+                      if c.item_id not in state.items]:
+        del state.collaborations[collab_id]  # a collaboration dies with its folder
 
 
 def add_item(state: State, item: Item) -> Item:
