@@ -63,6 +63,7 @@ def _seed_world(client: Any) -> dict[str, list[str]]:
 def run(spec_path: Path, *, max_examples: int, seed: int = 0) -> FuzzResult:
     """Fuzz every implemented operation with `max_examples` cases each."""
     import schemathesis
+
     from selftest.fakebox.client import ApiClient
     from selftest.fakebox.state import Config, State
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fakebox_fuzz import run
 
 SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "box-openapi.json"
