@@ -5,15 +5,20 @@ One TOML file per layer sits beside this module (`curl.toml`, `http.toml`, `box.
 `FORMAT.md` in this folder. This module only loads, checks and looks up; it knows no codes.
 
 Ids are `LAYER:CODE` (`curl:60`, `http:429`, `box:item_name_in_use`), with a third part for a
-variant told apart by other means (`oauth:invalid_grant:exp`). The layer is always the id's
-prefix.
+variant told apart by its message (`oauth:invalid_grant:exp`, `curl:35:revocation-offline`).
+The layer is the id's prefix and the code its second part: neither is written twice. An entry
+is `documented` exactly when it carries the reference page's text (`page_text`).
+
+The wordings by which libcurl, the TLS libraries, Box and WordPress say each thing live here too
+(`wordings`, `details`): `selftest.explain` finds them in pasted text, `selftest.classify` uses
+them to pick a variant or refine a code. No code module keeps a table of message texts.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -24,7 +29,37 @@ LAYERS = ("curl", "http", "box", "oauth", "plugin")
 Reproduction = Literal["real", "simulated", "impossible"]
 _REPRODUCTIONS = ("real", "simulated", "impossible")
 _RETRYABLE = ("no", "yes", "after-retry-after")
-_REQUIRED = ("id", "code", "name", "summary", "remedy", "retryable", "reproduction")
+_REQUIRED = ("id", "name", "summary", "remedy", "retryable", "reproduction")
+#: Every key an entry may have; anything else is a misspelling and is refused.
+_KEYS = frozenset({*_REQUIRED, "causes", "errata", "reason", "page_text", "produced_by", "aliases",
+                   "status", "wordings", "details", "merged_into"})
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A text by which some program reports this entry (matched case-insensitively).
+
+    `with_` lists more texts that must also be in the same message (the `'exp'` claim is
+    `exp` only when the message also says `before`). `source` says which program and versions
+    print it (`libcurl 7.x, 8.x`, `OpenSSL 3.x`, `Schannel`, `WordPress (Requests)`).
+    """
+
+    text: str
+    source: str
+    with_: tuple[str, ...] = ()
+
+    def found_in(self, lowered: str) -> bool:
+        """True when `lowered` (an already lower-cased message) carries this wording."""
+        return self.text.lower() in lowered and all(w.lower() in lowered for w in self.with_)
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A refinement of an entry: shown when the message holds one of `match`, or at `phase`."""
+
+    detail: str
+    match: tuple[str, ...] = ()
+    phase: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +85,14 @@ class Entry:
     produced_by: tuple[str, ...] = ()
     #: Other spellings a user may paste (e.g. the page's misspelling, an old libcurl name).
     aliases: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: box layer: the HTTP status Box sends with this code.
+    status: int | None = None
+    #: How programs word this entry in their messages (see Wording).
+    wordings: tuple[Wording, ...] = ()
+    #: Refinements by message text or by the phase reached (see Detail).
+    details: tuple[Detail, ...] = ()
+    #: A retired code now reported as another (curl:51 -> curl:60 since libcurl 7.62.0).
+    merged_into: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The `selftest catalog --json` form (see DESIGN.md)."""
@@ -65,6 +107,8 @@ class Entry:
             out["produced_by"] = list(self.produced_by)
         if self.aliases:
             out["aliases"] = list(self.aliases)
+        if self.status is not None:
+            out["status"] = self.status
         return out
 
 
@@ -78,9 +122,9 @@ class Catalog:
                 raise CatalogError(f"catalog id {entry.id!r} is defined twice")
             self._by_id[entry.id] = entry
         for entry in entries:
-            for target in entry.produced_by:
+            for target in (*entry.produced_by, *filter(None, [entry.merged_into])):
                 if target not in self._by_id:
-                    raise CatalogError(f"{entry.id}: produced_by names unknown id {target!r}")
+                    raise CatalogError(f"{entry.id}: names unknown id {target!r}")
 
     def __iter__(self) -> Iterator[Entry]:
         return iter(self._by_id.values())
@@ -104,6 +148,11 @@ class Catalog:
     def layer(self, layer: str) -> list[Entry]:
         return [e for e in self if e.layer == layer]
 
+    def variants(self, entry_id: str) -> list[Entry]:
+        """The variants of `entry_id` (`oauth:invalid_grant:exp` of `oauth:invalid_grant`)."""
+        prefix = entry_id + ":"
+        return [e for e in self if e.id.startswith(prefix)]
+
     def lookup_name(self, text: str) -> list[Entry]:
         """Entries whose code, name or alias equals `text` (case-insensitive), in layer order."""
         key = text.strip().lower()
@@ -112,38 +161,68 @@ class Catalog:
 
 
 def _entry(raw: dict[str, Any], source: str) -> Entry:
-    missing = [key for key in _REQUIRED if not raw.get(key) and raw.get(key) != 0]
+    entry_id = str(raw.get("id", "?"))
+    unknown = sorted(set(raw) - _KEYS)
+    if unknown:
+        raise CatalogError(f"{source}: entry {entry_id!r} has unknown key(s) {', '.join(unknown)}"
+                           " (FORMAT.md lists the keys)")
+    missing = [key for key in _REQUIRED if not raw.get(key)]
     if missing:
-        raise CatalogError(f"{source}: entry {raw.get('id', '?')!r} lacks {', '.join(missing)}")
-    entry_id = str(raw["id"])
-    layer = entry_id.split(":", 1)[0]
-    if layer not in LAYERS:
-        raise CatalogError(f"{source}: {entry_id!r} has unknown layer {layer!r}")
+        raise CatalogError(f"{source}: entry {entry_id!r} lacks {', '.join(missing)}")
+    parts = entry_id.split(":")
+    layer = parts[0]
+    if layer not in LAYERS or len(parts) not in (2, 3) or not all(parts):
+        raise CatalogError(f"{source}: {entry_id!r} is not LAYER:CODE[:VARIANT] of a known layer")
     if raw["reproduction"] not in _REPRODUCTIONS:
         raise CatalogError(f"{source}: {entry_id}: reproduction must be one of {_REPRODUCTIONS}")
     if raw["reproduction"] != "real" and not raw.get("reason"):
         raise CatalogError(f"{source}: {entry_id}: a {raw['reproduction']} entry needs a reason")
     if raw["retryable"] not in _RETRYABLE:
         raise CatalogError(f"{source}: {entry_id}: retryable must be one of {_RETRYABLE}")
-    known = {f.name for f in Entry.__dataclass_fields__.values()} - {"layer", "extra"}
+    status = raw.get("status")
+    if layer == "box" and parts[1] != "unknown" and not isinstance(status, int):
+        raise CatalogError(f"{source}: {entry_id}: a Box entry needs its HTTP status (status = N)")
+    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+        raise CatalogError(f"{source}: {entry_id}: status must be an HTTP status")
+    page_text = str(raw.get("page_text", "")).strip()
     return Entry(
         id=entry_id,
         layer=layer,
-        code=str(raw["code"]),
+        code=parts[1],
         name=str(raw["name"]),
         summary=str(raw["summary"]).strip(),
         remedy=str(raw["remedy"]).strip(),
         retryable=str(raw["retryable"]),
         reproduction=raw["reproduction"],
         causes=tuple(raw.get("causes", ())),
-        documented=bool(raw.get("documented", False)),
+        documented=bool(page_text),
         errata=str(raw.get("errata", "")).strip(),
         reason=str(raw.get("reason", "")).strip(),
-        page_text=str(raw.get("page_text", "")).strip(),
+        page_text=page_text,
         produced_by=tuple(raw.get("produced_by", ())),
         aliases=tuple(raw.get("aliases", ())),
-        extra={k: v for k, v in raw.items() if k not in known},
+        status=status,
+        wordings=tuple(_wording(w, source, entry_id) for w in raw.get("wordings", ())),
+        details=tuple(_detail(d, source, entry_id) for d in raw.get("details", ())),
+        merged_into=str(raw.get("merged_into", "")),
     )
+
+
+def _wording(raw: Any, source: str, entry_id: str) -> Wording:
+    if not isinstance(raw, dict) or set(raw) - {"text", "from", "with"} \
+            or not raw.get("text") or not raw.get("from"):
+        raise CatalogError(f"{source}: {entry_id}: a wording is {{ text = ..., from = ... }} "
+                           f"(optional with = [...]), not {raw!r}")
+    return Wording(str(raw["text"]), str(raw["from"]), tuple(str(w) for w in raw.get("with", ())))
+
+
+def _detail(raw: Any, source: str, entry_id: str) -> Detail:
+    if not isinstance(raw, dict) or set(raw) - {"match", "phase", "detail"} \
+            or not raw.get("detail") or not (raw.get("match") or raw.get("phase")):
+        raise CatalogError(f"{source}: {entry_id}: a detail is {{ match = [...] and/or phase = "
+                           f"..., detail = ... }}, not {raw!r}")
+    return Detail(str(raw["detail"]), tuple(str(m) for m in raw.get("match", ())),
+                  str(raw.get("phase", "")))
 
 
 @cache

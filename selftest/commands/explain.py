@@ -1,75 +1,119 @@
-"""`selftest explain TEXT`: what a pasted code, log line, header or error body means."""
+"""`selftest explain TEXT`: what a pasted code, log, trace, header or error body means."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
-from selftest.report import dump_json
 from selftest.status import ExitStatus
 
 if TYPE_CHECKING:
     from selftest.environment import Environment
+    from selftest.explain import Explanation, Finding
 
-HELP = "explain a libcurl code, HTTP status, Box error or extension message"
+HELP = "explain a libcurl code, HTTP status, Box error, extension message or a whole pasted log"
 
 _EXAMPLES = """examples:
   selftest explain 60
+  selftest explain 60 429
   selftest explain "cURL error 28: Operation timed out after 30001 milliseconds"
   selftest explain "HTTP/1.1 429 Too Many Requests"
   selftest explain '{"type":"error","status":409,"code":"item_name_in_use"}'
   selftest explain "Invalid Credentials"
-  echo "$LOG_LINE" | selftest explain -"""
+  selftest explain - < debug.log        (a whole log, trace or stack trace: every error in it)"""
+
+#: Lines are never wider than this, even on a very wide terminal: paragraphs stay readable.
+_MAX_WIDTH = 100
+_MIN_WIDTH = 40
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = _EXAMPLES
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("text", nargs="+",
-                        help="the code or text to explain; '-' reads it from standard input")
+                        help="the code(s) or text to explain; '-' reads it from standard input")
     parser.add_argument("--json", action="store_true", help="print the diagnosis as JSON")
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.explain import explain
+    from selftest.redact import redact_text
+    from selftest.report import dump_json
 
-    text = " ".join(args.text)
-    if text == "-":
-        text = env.stdin.read()
+    text = _read(args.text, env.stdin)
     result = explain(text)
     if args.json:
         dump_json(result.to_dict(), env.stdout)
     elif result.recognised:
-        print(_render(result.to_dict()), file=env.stdout)
+        _write(env.stdout, render(result, _width()) + "\n")
     else:
-        print(f"selftest does not recognise {text.strip()[:200]!r}.", file=env.stderr)
-        print("Paste a libcurl code or 'cURL error N: ...' line, an HTTP status line, a Box or "
-              "OAuth JSON error body, a WWW-Authenticate header, or an extension message; "
-              "`selftest catalog` lists every code it knows.", file=env.stderr)
+        shown = " ".join(redact_text(text).split())[:200]
+        _write(env.stderr, f"selftest does not recognise {shown!r}.\n"
+               "Paste a libcurl code or 'cURL error N: ...' line, an HTTP status, a Box or OAuth "
+               "error body, a WWW-Authenticate header, an extension message, or a whole log; "
+               "`selftest catalog` lists every code it knows.\n")
     return ExitStatus.OK if result.recognised else ExitStatus.FAILED
 
 
-def _render(doc: dict[str, object]) -> str:
-    lines = ["Diagnosis: " + "  ->  ".join(str(i) for i in doc["diagnosis"])]  # type: ignore[attr-defined]
-    for entry in doc["entries"]:  # type: ignore[attr-defined]
+def _read(parts: list[str], stdin: TextIO) -> str:
+    """The text to explain: the arguments, or standard input for '-' (any bytes at all)."""
+    if parts == ["-"]:
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    # Invalid UTF-8 in argv reaches Python as lone surrogates: make them U+FFFD.
+    return " ".join(parts).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _width() -> int:
+    columns = shutil.get_terminal_size((_MAX_WIDTH, 24)).columns
+    return max(_MIN_WIDTH, min(_MAX_WIDTH, columns - 1))
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Write `text`, replacing what the stream's encoding cannot show (a latin-1 terminal)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    stream.write(text.encode(encoding, "replace").decode(encoding, "replace"))
+
+
+def render(result: Explanation, width: int = _MAX_WIDTH) -> str:
+    """The text form: each finding's chain, what each link means, what to do, how to reproduce."""
+    blocks = []
+    count = len(result.findings)
+    for number, finding in enumerate(result.findings, 1):
+        head = []
+        if count > 1:
+            head = _wrap(f"Finding {number} of {count}, line {finding.line}: {finding.excerpt}",
+                         "", width, "    ")
+        blocks.append("\n".join([*head, *_render_finding(finding, width)]))
+    return ("\n\n" + "=" * min(width, 60) + "\n\n").join(blocks)
+
+
+def _render_finding(finding: Finding, width: int) -> list[str]:
+    lines = ["Diagnosis: " + "  ->  ".join(finding.diagnosis.ids)]
+    for entry in finding.entries:
         lines.append("")
-        lines.append(f"{entry['id']}  {entry['name']}")
-        lines += _wrap(entry["summary"], "  ")
-        if entry["errata"]:
-            lines += _wrap("Note: the reference page is wrong here: " + entry["errata"], "  ")
-        if entry["reproduction"] == "simulated":
+        lines += _wrap(f"{entry.id}  {entry.name}", "", width, "    ")
+        lines += _wrap(entry.summary, "  ", width)
+        if entry.errata:
+            lines += _wrap("Note: the reference page is wrong here: " + entry.errata, "  ", width)
+        if entry.reproduction == "simulated":
             lines.append("  (no real server behaviour produces it: its scenario is simulated)")
-    if doc["detail"]:
-        lines += ["", *_wrap(f"Detail: {doc['detail']}", "")]
-    if doc["remedy"]:
-        lines += ["", "What to do:", *_wrap(str(doc["remedy"]), "  ")]
-    if doc["scenario"]:
-        lines += ["", f"Reproduce it: selftest reproduce {doc['scenario']} -v"
-                      f"   (or: selftest serve {doc['scenario']})"]
-    return "\n".join(lines)
+    primary = finding.primary
+    if finding.diagnosis.detail:
+        lines += ["", *_wrap(f"Detail: {finding.diagnosis.detail}", "", width)]
+    if primary and primary.remedy:
+        lines += ["", "What to do:", *_wrap(primary.remedy, "  ", width)]
+    if finding.scenario:
+        lines += ["", f"Reproduce it: selftest reproduce {finding.scenario} -v"]
+        if finding.servable:
+            lines.append(f"Serve it:     selftest serve {finding.scenario}")
+    return lines
 
 
-def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), 96, initial_indent=indent,
-                         subsequent_indent=indent) or [indent]
+def _wrap(text: str, indent: str, width: int, subsequent: str | None = None) -> list[str]:
+    """Wrap at spaces only: host names, paths and commands are never broken (no hyphen breaks)."""
+    return textwrap.wrap(" ".join(text.split()), width, initial_indent=indent,
+                         subsequent_indent=indent if subsequent is None else subsequent,
+                         break_on_hyphens=False, break_long_words=False) or [indent]
