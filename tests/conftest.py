@@ -7,6 +7,9 @@ tests' loopback traffic through it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 _PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
@@ -17,3 +20,35 @@ _PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "a
 def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in _PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+
+
+#: Responses kept at most for the contract test (a whole suite sends far fewer).
+_MAX_RECORDED = 200_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fakebox_responses() -> Iterator[list[Any]]:
+    """Every response any fake Box of this session sends, for tests/test_fakebox_contract.py.
+
+    An in-process on_response hook (selftest.fakebox.record.observe): no environment switch,
+    no second pytest run in a subprocess.
+    """
+    try:
+        from selftest.fakebox.record import observe
+    except ImportError:  # the fake's extra is not installed: nothing to record
+        yield []
+        return
+    recorded: list[Any] = []
+
+    def keep(response: Any) -> None:
+        if len(recorded) < _MAX_RECORDED:
+            recorded.append(response)
+
+    with observe(keep):
+        yield recorded
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The contract test runs last, so it sees the responses of every other test."""
+    last = [item for item in items if item.path.name == "test_fakebox_contract.py"]
+    items[:] = [item for item in items if item not in last] + last

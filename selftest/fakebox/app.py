@@ -42,7 +42,7 @@ from . import (
 from .auth import authenticate
 from .errors import HELP_URL, BoxApiError, OAuthFailure, Unauthorized
 from .http import RETRY_AFTER, Ctx, json_response
-from .record import record
+from .record import RecordedResponse, ResponseHook, process_hooks
 from .routing import Route, build_map
 from .state import State, random_request_id
 
@@ -83,8 +83,9 @@ def _from_werkzeug(exc: HTTPException) -> BoxApiError:
 class FakeBoxApp:
     """The fake Box API as a WSGI callable over a `State`."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: State, on_response: ResponseHook | None = None) -> None:
         self.state = state
+        self.on_response = on_response
         self.url_map, self.routes = build_map(ROUTES)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -101,10 +102,20 @@ class FakeBoxApp:
         response.headers["Date"] = self.state.clock.http_date()
         response.headers["BOX-REQUEST-ID"] = "0" + secrets.token_hex(12)
         response.headers["Strict-Transport-Security"] = HSTS
-        streamed = response.direct_passthrough or response.is_streamed
-        record(request.method, route.path if route else None, response.status_code,
-               response.content_type or "", b"" if streamed else response.get_data())
+        self._notify(request, route, response)
         return response(environ, start_response)
+
+    def _notify(self, request: Request, route: Route | None, response: Response) -> None:
+        """Hand the response to the on_response hooks (none: nothing is parsed)."""
+        hooks = ([self.on_response] if self.on_response else []) + process_hooks()
+        if not hooks:
+            return
+        streamed = response.direct_passthrough or response.is_streamed
+        recorded = RecordedResponse.of(
+            request.method, route.path if route else None, response.status_code,
+            response.content_type or "", b"" if streamed else response.get_data())
+        for hook in hooks:
+            hook(recorded)
 
     def _route(self, request: Request) -> Route | None:
         """The route a request names, None when none (for the response record only)."""

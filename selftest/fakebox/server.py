@@ -27,6 +27,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import FakeBoxApp
 from .jwtapp import JwtApp, create_jwt_app
+from .record import ResponseHook
 from .state import Config, State
 
 #: Box's host names a client may pin to loopback (box-api-facts.md §6), and loopback itself.
@@ -201,7 +202,8 @@ def _state(clock_offset_s: float, token: str | None, quota: dict[str, int | None
 def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None = None,
             space_amount: int | None = None, space_used: int | None = None,
             max_upload_size: int | None = None, latency_ms: int = 0, port: int = 0,
-            download_port: int = 0, **config: Any) -> Iterator[RunningBox]:
+            download_port: int = 0, on_response: ResponseHook | None = None,
+            **config: Any) -> Iterator[RunningBox]:
     """Serve a fresh fake Box until the block ends. `config` sets any `state.Config` field.
 
     Two listeners share one app: the API (and upload) host on `port`, and the download host
@@ -216,7 +218,7 @@ def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None
         stack.callback(shutil.rmtree, directory, ignore_errors=True)
         stack.callback(state.content.close)  # the spool of large files goes on stop
         context, ca = _tls_context(directory) if tls else (None, None)
-        app = FakeBoxApp(state)
+        app = FakeBoxApp(state, on_response)
         api = stack.enter_context(_serving(app, port, context))
         dl = stack.enter_context(_serving(app, download_port, context))
         scheme = "https" if tls else "http"
