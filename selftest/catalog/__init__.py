@@ -95,7 +95,7 @@ class Entry:
     merged_into: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """The `selftest catalog --json` form (see DESIGN.md)."""
+        """The `selftest catalog --json` form (docs/contracts.md §4)."""
         out: dict[str, Any] = {
             "id": self.id, "layer": self.layer, "code": self.code, "name": self.name,
             "summary": self.summary, "causes": list(self.causes), "remedy": self.remedy,
