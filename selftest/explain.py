@@ -434,11 +434,12 @@ def _scenario_hint(entry_id: str | None, catalog: Catalog) -> tuple[str | None, 
         entry = catalog.get(entry.merged_into)
     if entry is None:
         return None, False
-    from selftest.scenario import load_all
+    from selftest.scenario import load, scenarios_dir
     from selftest.scenarios_index import scenario_for
 
     scenario = scenario_for(entry.id)
     if scenario is None:
         return None, False
-    item = next((s for s in load_all() if s.id == scenario), None)
-    return scenario, item is not None and item.fault is not None
+    # A scenario's id is its file name: read that one file, not all of them (start-up time).
+    item = load(scenarios_dir() / f"{scenario}.toml")
+    return scenario, item.fault is not None

@@ -52,3 +52,31 @@ def test_help_configures_no_subcommand() -> None:
     _, modules = modules_after(["--help"])
     assert not [m for m in modules if m.startswith(("selftest.checks", "selftest.scenario",
                                                     "selftest.catalog", "selftest.classify"))]
+
+
+_COUNT_LOADS = """
+import contextlib, io, json, sys
+import selftest.scenario as scenario
+loaded = []
+_load = scenario.load
+def counting(path):
+    loaded.append(path.name)
+    return _load(path)
+scenario.load = counting
+from selftest.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    status = main(json.loads(sys.argv[1]))
+print(json.dumps({"status": status, "loaded": loaded}))
+"""
+
+
+@pytest.mark.parametrize("argv", [["explain", "60"], ["explain", "cURL error 28: timed out"],
+                                  ["explain", '{"type":"error","status":409,'
+                                              '"code":"item_name_in_use"}']])
+def test_explain_reads_only_the_scenario_it_names(argv: list[str]) -> None:
+    """explain parses the one scenario file it points at, not all of them (each costs ~0.4 ms)."""
+    done = subprocess.run([sys.executable, "-c", _COUNT_LOADS, json.dumps(argv)],
+                          capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    assert report["status"] == 0
+    assert len(report["loaded"]) <= 2, report["loaded"]
