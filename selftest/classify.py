@@ -51,7 +51,10 @@ def classify(obs: Observation, catalog: Catalog | None = None) -> Diagnosis:
     detail = ""
     if obs.curl_code > 0:
         curl_id = _known(catalog, f"curl:{obs.curl_code}")
-        ids.append(_variant(catalog, curl_id, obs.curl_message) if curl_id else "")
+        ids.append(curl_id)
+        variant = _variant(catalog, curl_id, obs.curl_message) if curl_id else ""
+        if variant != curl_id:
+            ids.append(variant)  # curl:35 -> curl:35:revocation-offline: the code, then its cause
         detail = _curl_detail(catalog, obs)
     connect_status = obs.connect_status or _connect_status_in_message(obs)
     if connect_status >= 400:

@@ -58,7 +58,8 @@ def clean(text: str) -> str:
     text = _SURROGATE.sub("\ufffd", text)
     text = text.translate(_QUOTES)
     text = _ANSI.sub(lambda m: " " * len(m[0]), text)
-    return _ESCAPED_QUOTE.sub(lambda m: " " * (len(m[0]) - 1) + m[0][-1], text)
+    # Positions move here, but line breaks are kept: lines are counted in the cleaned text.
+    return _ESCAPED_QUOTE.sub(lambda m: m[0][-1], text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -98,8 +99,22 @@ _STATUS_LINE = re.compile(r"HTTP/[0-3](?:\.[0-9])?[ ]{1,3}([1-5][0-9][0-9])" + _
 #: A status followed by words: kept when the words are that status's reason phrase.
 _STATUS_REASON = re.compile(
     r"(?<![0-9.])([1-5][0-9][0-9])(?![0-9])[ ]{0,2}[)\]:-]?[ ]{0,2}([A-Za-z][A-Za-z' -]{1,40})")
-#: `[Forbidden | 1a2b3c]` (box-java-sdk): a reason phrase where the status number would be.
-_REASON_BAR = re.compile(r"\[[ ]{0,2}([A-Za-z][A-Za-z ]{2,40}?)[ ]{0,2}\|")
+#: `[Forbidden | 1a2b3c]` (box-java-sdk), `[NotFound | ...]`, `[Unauthorized]` (.NET): a reason
+#: phrase where the status number would be.
+_REASON_BAR = re.compile(r"\[[ ]{0,2}([A-Za-z][A-Za-z ]{2,40}?)[ ]{0,2}[|\]]")
+#: `[Forbidden | id] forbidden_by_policy - Access denied`: the Box code after the SDK's bracket.
+_SDK_CODE = re.compile(r"\|[ ]{0,2}[A-Za-z0-9.]{1,80}\][ ]{1,3}([a-z][a-z0-9_]{2,60})[ ]{1,3}-")
+#: `"POST https://api.box.com/2.0/folders" 409 312` (urllib3 debug, access logs) and squid's
+#: `TCP_DENIED/403`: a status by its place in a log line.
+_LOGGED_STATUS = re.compile(
+    r"\"(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) [^\"\n]{1,400}\" ([1-5][0-9][0-9]) "
+    r"|\b(?:TCP|UDP|NONE)_[A-Z_]{2,30}/([1-5][0-9][0-9])\b")
+#: `403: {...}`, `403: Bearer ...` (boxr), `400 invalid_grant`, `(401 expired_auth_token)`: a
+#: status right before a body, a challenge or an error code.
+_STATUS_BEFORE = re.compile(
+    r"(?<![0-9.:/-])([1-5][0-9][0-9]):?[ ]{1,3}(?:[\[{]|Bearer\b|[a-z]{2,20}_[a-z_]{2,40}\b)")
+#: `401. That's an error.` at the start of a line: a status only where an error body backs it.
+_LEADING_STATUS = re.compile(r"(?m)^[ ]{0,8}([1-5][0-9][0-9])[.:] ")
 #: `(409)` after an error word, `400: {` at the start of a line (boxr): statuses by position.
 #: `Message=Forbidden`, `StatusCode: NotFound` (.NET dumps): a reason phrase as a whole value.
 _REASON_VALUE = re.compile(
@@ -116,9 +131,11 @@ _DESCRIPTION = re.compile(
     r"(?<![A-Za-z_])[\"']?error_description[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
     r"(?:\"(?P<dq>[^\"\n]{0,400})|'(?P<sq>[^'\n]{0,400}))")
 _BEARER = re.compile(r"\bBearer\b[ ]{1,3}(?:realm|error|scope)", re.IGNORECASE)
+#: A proxy's challenge; a Basic challenge with an OAuth `error=` is a token endpoint's instead.
 _PROXY_CHALLENGE = re.compile(
     r"(?:proxy-authenticate[\"']?[ ]{0,3}[:=]"
-    r"|www-authenticate[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?[ ]{0,2}(?:ntlm|negotiate|basic|kerberos))",
+    r"|www-authenticate[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?[ ]{0,2}(?:ntlm|negotiate|basic|kerberos))"
+    r"(?![^\n]{0,200}error=)",
     re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9_]{3,}")
 _CONNECT_CONTEXT = ("connect", "tunnel", "proxy")
@@ -147,7 +164,8 @@ def _needles(catalog: Catalog) -> tuple[_Needle, ...]:
             found.append(_Needle(lowered, entry, tuple(ascii_lower(w) for w in with_),
                                  frozenset(_WORD.findall(lowered)),
                                  lowered[:1].isalnum(), lowered[-1:].isalnum()))
-    return tuple(sorted(found, key=lambda n: -len(n.text)))
+    # Longest first; of equal texts, the one that needs more (`with`) is tried first.
+    return tuple(sorted(found, key=lambda n: (-len(n.text), -len(n.with_))))
 
 
 @cache
@@ -236,16 +254,22 @@ def _scan_numbers(text: str, lowered: str, catalog: Catalog, found: list[Fragmen
         number, key = int(m["n"]), ascii_lower(m["key"])
         if 100 <= number <= 599 and key.startswith(_HTTPISH):
             _status(found, m.start("n"), number, lowered, 2 if key != "code" else 1)
+        elif 400 <= number <= 599 and key.startswith("err"):
+            _status(found, m.start("n"), number, lowered)  # `Error 403: ...`, `Error 522 Ray ID`
         elif number <= 101 and not key.startswith(("http", "response", "returned")):
             found.append(Fragment(m.start("n"), "weak", number, strength=2 if mentions_curl else 1))
     for m in _STATUS_REASON.finditer(text):
         number, words = int(m[1]), " ".join(ascii_lower(m[2]).split())
+        if lowered[max(0, m.start() - 5):m.start()].endswith(("port ", ":")):
+            continue  # `port 443: Connection timed out`, `host:443`
         status = reasons.get(_reason_prefix(words, reasons))
         if status == number or (status is None and 400 <= number <= 599
-                                and words.startswith(_GENERIC_REASONS)):
+                                and words.startswith(("client error", "server error"))) \
+                or (status is None and 520 <= number <= 530 and words.startswith(_CLOUDFLARE)):
             _status(found, m.start(1), number, lowered)
     for m in _REASON_BAR.finditer(text):
-        status = reasons.get(" ".join(ascii_lower(m[1]).split()))
+        phrase = " ".join(ascii_lower(m[1]).split())
+        status = reasons.get(phrase) or reasons.get(_SPELLED_TOGETHER + phrase.replace(" ", ""))
         if status:
             _status(found, m.start(1), status, lowered)
     for m in _REASON_VALUE.finditer(text):
@@ -258,22 +282,22 @@ def _scan_numbers(text: str, lowered: str, catalog: Catalog, found: list[Fragmen
         _status(found, m.start(1), int(m[1]), lowered, 1)
     for m in _LINE_STATUS.finditer(text):
         _status(found, m.start(1), int(m[1]), lowered)
+    for m in _LOGGED_STATUS.finditer(text):
+        group = 1 if m[1] else 2
+        _status(found, m.start(group), int(m[group]), lowered)
+    for m in _STATUS_BEFORE.finditer(text):
+        _status(found, m.start(1), int(m[1]), lowered)
+    for m in _LEADING_STATUS.finditer(text):
+        _status(found, m.start(1), int(m[1]), lowered, 1)
     for m in _PROXY_CHALLENGE.finditer(text):
         found.append(Fragment(m.start(), "connect", 407))
     for m in _BEARER.finditer(text):
         found.append(Fragment(m.start(), "bearer", 401))
 
 
-#: Words that start the reason phrase of a status the catalog has no entry of its own for.
-_GENERIC_REASONS = ("unprocessable", "i'm a teapot", "locked", "failed dependency",
-                    "too early", "upgrade required", "precondition required",
-                    "request header fields too large", "unavailable for legal reasons",
-                    "variant also negotiates", "insufficient storage", "loop detected",
-                    "not extended", "network authentication required", "web server",
-                    "origin", "a timeout occurred", "ssl handshake failed",
-                    "invalid ssl certificate", "connection timed out", "unknown error",
-                    "bandwidth limit exceeded", "site is frozen", "network read timeout",
-                    "network connect timeout")
+#: Cloudflare's own 52x statuses, by the words of their error pages.
+_CLOUDFLARE = ("web server", "origin", "a timeout occurred", "ssl handshake failed",
+               "invalid ssl certificate", "connection timed out", "unknown error")
 
 
 def _reason_prefix(words: str, reasons: dict[str, int]) -> str:
@@ -313,6 +337,8 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
             found.append(Fragment(m.start(), "oauth", lowered_value))
     for m in _DESCRIPTION.finditer(text):
         found.append(Fragment(m.start(), "desc", m["dq"] if m["dq"] is not None else m["sq"]))
+    for m in _SDK_CODE.finditer(text):
+        found.append(Fragment(m.start(1), "box", m[1]))
     words = set(_WORD.findall(lowered))
     for code in sorted(words & (box_codes | oauth_errors)):
         if "_" not in code:
@@ -345,7 +371,8 @@ def _positions(lowered: str, needle: str, bounded_start: bool, bounded_end: bool
     pos = lowered.find(needle)
     while pos >= 0 and len(hits) < MAX_HITS_PER_WORDING:
         end = pos + len(needle)
-        glued_before = bounded_start and pos > 0 and _is_word(lowered[pos - 1])
+        glued_before = bounded_start and pos > 0 and _is_word(lowered[pos - 1]) \
+            and not (pos >= 3 and lowered[pos - 3] == "%")  # URL-encoded: %20ERR_ACCESS_DENIED
         glued_after = bounded_end and end < len(lowered) and _is_word(lowered[end])
         if not glued_before and not glued_after:
             hits.append(pos)

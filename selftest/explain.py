@@ -259,7 +259,7 @@ def _conflicts(group: _Group, fragment: Fragment, line: int) -> bool:
     same_line = line == group.last_line
     if fragment.kind == "curl" and group.curl is not None and group.curl_strong:
         return code != group.curl
-    if fragment.kind == "wording" and code is not None and group.curl is not None:
+    if fragment.kind in ("wording", "weak") and code is not None and group.curl is not None:
         return not group.curl_strong and code != group.curl and not same_line
     status = _http_value(fragment)
     if status is not None:
@@ -294,7 +294,7 @@ def _add(group: _Group, fragment: Fragment, line: int) -> None:
         if not group.curl_strong:
             group.curl, group.curl_strong = code, True
     elif code is not None and group.curl is None:
-        group.curl = code if fragment.kind == "wording" else None
+        group.curl = code
     status = _http_value(fragment)
     if status is not None and group.status is None:
         group.status = status
@@ -359,7 +359,20 @@ def _finding(group: _Group, text: str, catalog: Catalog,
     diagnosis = classify(observation, catalog)
     if not diagnosis.ids:
         return None
+    seen_message = next((f.entry for f in frags if f.kind == "plugin"
+                         and not _is_reason_phrase(catalog.get(f.entry).name, catalog)), "")
+    if seen_message and seen_message not in diagnosis.ids:
+        # The paste shows the extension's own message: that one, not the status's usual one.
+        kept = tuple(i for i in diagnosis.ids if not i.startswith("plugin:"))
+        diagnosis = Diagnosis((*kept, seen_message), diagnosis.detail)
     return _make_finding(line, excerpt, diagnosis, observation, catalog)
+
+
+def _is_reason_phrase(message: str, catalog: Catalog) -> bool:
+    """True for an extension message that is also an HTTP reason phrase ("Bad Request")."""
+    lowered = message.lower()
+    return any(lowered in (e.name.lower(), *(a.lower() for a in e.aliases))
+               for e in catalog.layer("http"))
 
 
 def _oauth(frags: list[Fragment], message: str) -> OAuthError | None:
