@@ -11,11 +11,15 @@ see is `admin_message()`'s: "cURL error N: ..." as PHP plugins and WordPress pri
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
 import json
+import os
 import shutil
+import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -101,24 +105,57 @@ def describe(php: str | None = None) -> PhpBuild:
                     constants=constants, ini={str(k): str(v) for k, v in doc["ini"].items()})
 
 
+#: Runs a command under a preflight's deadline, in its own process group, killed on Ctrl-C
+#: (`Context.run_child`): (exit status, stdout, stderr), or why it gave no answer.
+ChildRunner = Callable[[list[str], float], "tuple[int, str, str] | str"]
+
+
 def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: float,
-             prefix: Sequence[str] = (), script: Path | None = None) -> dict[str, Any]:
+             prefix: Sequence[str] = (), script: Path | None = None,
+             runner: ChildRunner | None = None) -> dict[str, Any]:
     command = [*prefix, executable, "-d", "display_errors=stderr", "-d", "log_errors=0",
                str(script or script_path()), *args]
+    if runner is not None:
+        return _run_under(runner, command, stdin, timeout_s)
+    # Its own process group, killed whole at the timeout (the DNS jail's children too).
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, start_new_session=True)
     try:
-        done = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout_s,
-                              check=False)
+        out, err = child.communicate(stdin, timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        raise SelftestError(f"php did not finish within {timeout_s:.0f} s") from None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise SelftestError(f"php did not finish within {timeout_s:.1f} s") from None
     try:
-        doc = json.loads(done.stdout.decode("utf-8", "replace").strip().splitlines()[-1])
+        doc = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
     except (ValueError, IndexError):
-        said = done.stderr.decode("utf-8", "replace").strip()[:300]
-        raise SelftestError(f"php printed no JSON (exit {done.returncode}): {said}") from None
+        said = err.decode("utf-8", "replace").strip()[:300]
+        raise SelftestError(f"php printed no JSON (exit {child.returncode}): {said}") from None
     if not isinstance(doc, dict):
         raise SelftestError("php printed JSON that is not an object")
     if "fault" in doc:
         raise ClientMissing(f"{executable}: {doc['fault']} (Debian: apt-get install php-curl)")
+    return doc
+
+
+def _run_under(runner: ChildRunner, command: list[str], stdin: bytes,
+               timeout_s: float) -> dict[str, Any]:
+    """`command` through `runner`, its request in a private temporary file (stdin is closed)."""
+    with tempfile.TemporaryDirectory(prefix="selftest-php-") as folder:
+        request = Path(folder) / "request.json"
+        request.write_bytes(stdin)
+        done = runner([*command, str(request)], timeout_s)
+    if isinstance(done, str):
+        # No answer in time, or interrupted: libcurl's own word for it is 28.
+        return {"errno": 28, "error": f"PHP gave no answer: {done}"}
+    status, out, err = done
+    try:
+        doc = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise SelftestError(f"php printed no JSON (exit {status}): {err.strip()[:300]}") from None
+    if not isinstance(doc, dict):
+        raise SelftestError("php printed JSON that is not an object")
     return doc
 
 
@@ -164,7 +201,11 @@ def php_options(client: Mapping[str, Any],
             calls += [("CURLOPT_SSL_VERIFYPEER", 0), ("CURLOPT_SSL_VERIFYHOST", 0)]
         elif client.get("cainfo"):
             calls.append(("CURLOPT_CAINFO", str(client["cainfo"])))
-    calls.append(("CURLOPT_PROXY", str(client.get("proxy") or "")))
+    # A scenario's table has no proxy key: no proxy, whatever the environment says (hermetic).
+    # A preflight Request's None leaves the proxy to libcurl's environment, as in PHP itself.
+    proxy = client.get("proxy", "")
+    if proxy is not None:
+        calls.append(("CURLOPT_PROXY", str(proxy)))
     if client.get("proxy") and client.get("cainfo"):
         calls.append(("CURLOPT_PROXY_CAINFO", str(client["cainfo"])))
     if client.get("resolve"):
@@ -196,6 +237,16 @@ def _or_constants(build: PhpBuild, value: str) -> int | None:
     return result
 
 
+def request_table(request: Any) -> dict[str, Any]:
+    """A transport Request as the [client]-table form the PHP helper is driven by."""
+    return {"url": request.url, "method": request.method, "headers": dict(request.headers),
+            "body": request.body, "timeout_ms": request.timeout_ms,
+            "connect_timeout_ms": request.connect_timeout_ms, "proxy": request.proxy,
+            "resolve": list(request.resolve), "connect_to": list(request.connect_to),
+            "cainfo": request.cainfo, "verify": request.verify, "options": dict(request.options),
+            "certinfo": request.certinfo, "verbose": request.verbose}
+
+
 def names_needing_an_answer(client: Mapping[str, Any]) -> list[str]:
     """Host names of the URL and proxy that are neither IP literals, localhost, nor pinned.
 
@@ -225,7 +276,7 @@ def _is_local(host: str) -> bool:
 
 
 def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
-        prefix: Sequence[str] = ()) -> Observation:
+        prefix: Sequence[str] = (), runner: ChildRunner | None = None) -> Observation:
     """One request through PHP's curl_exec; its result as an Observation (phase from timings).
 
     `prefix` runs php inside another command (the DNS jail).
@@ -233,10 +284,11 @@ def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
     url = str(client.get("url", ""))
     body = client.get("body")
     request = {"url": url, "options": calls, "body_limit_bytes": BODY_LIMIT_BYTES,
-               "body_b64": body_b64(body)}
+               "body_b64": body_b64(body), "certinfo": bool(client.get("certinfo")),
+               "verbose": bool(client.get("verbose"))}
     timeout_s = int(client.get("timeout_ms", 30_000)) / 1000 + PROCESS_SLACK_S
     doc = _run_php(build.php, ["replay"], json.dumps(request).encode(), timeout_s=timeout_s,
-                   prefix=prefix)
+                   prefix=prefix, runner=runner)
     return observation_from(doc, url, client="php")
 
 
@@ -254,7 +306,7 @@ def observation_from(doc: Mapping[str, Any], url: str, *, client: str) -> Observ
         raise SelftestError(f"PHP refused the request: {doc['php_error']}")
     details: dict[str, Any] = {"client": client}
     for key in ("elapsed_ms", "primary_ip", "effective_url", "ssl_verify_result",
-                "refused_option", "message", "wp_error_code"):
+                "refused_option", "message", "wp_error_code", "certinfo", "wire"):
         if doc.get(key) not in (None, ""):
             details[key] = doc[key]
     timings = {str(k): float(v) for k, v in dict(doc.get("timings") or {}).items()}

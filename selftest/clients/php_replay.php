@@ -1,8 +1,8 @@
 <?php
 // selftest's PHP client: one request through PHP's own cURL extension (curl_init, curl_setopt,
 // curl_exec), as a PHP plugin makes it. Shipped with the selftest package; run by
-// selftest/clients/php.py as `php php_replay.php describe` or `php php_replay.php replay`
-// with one JSON request on standard input. Prints one JSON document; nothing else.
+// selftest/clients/php.py as `php php_replay.php describe` or `php php_replay.php replay [FILE]`
+// with one JSON request in FILE or on standard input. Prints one JSON document; nothing else.
 //
 // Request: {"url": "...", "options": [[OPTION_ID, VALUE, "CURLOPT_NAME"], ...],
 //           "body_b64": "..." | null, "body_limit_bytes": N}
@@ -50,6 +50,16 @@ function selftest_replay($request) {
         $setup[] = array(CURLOPT_POSTFIELDS, base64_decode($request['body_b64']),
                          'CURLOPT_POSTFIELDS');
     }
+    $verbose = null;
+    if (!empty($request['verbose'])) {
+        // libcurl's own verbose lines ("* text", "> sent", "< received"), as `curl -v` prints.
+        $verbose = fopen('php://temp', 'w+');
+        $setup[] = array(CURLOPT_VERBOSE, 1, 'CURLOPT_VERBOSE');
+        $setup[] = array(CURLOPT_STDERR, $verbose, 'CURLOPT_STDERR');
+    }
+    if (!empty($request['certinfo'])) {
+        $setup[] = array(CURLOPT_CERTINFO, 1, 'CURLOPT_CERTINFO');
+    }
     foreach (array_merge($setup, $request['options']) as $option) {
         list($id, $value, $name) = $option;
         try {
@@ -86,6 +96,26 @@ function selftest_replay($request) {
     $out['primary_ip'] = curl_getinfo($ch, CURLINFO_PRIMARY_IP);
     $out['effective_url'] = curl_getinfo($ch, CURLINFO_EFFECTIVE_URL);
     $out['ssl_verify_result'] = curl_getinfo($ch, CURLINFO_SSL_VERIFYRESULT);
+    if (!empty($request['certinfo'])) {
+        // Each certificate as [name, value] pairs, leaf first, like pycurl's INFO_CERTINFO.
+        $out['certinfo'] = array();
+        foreach ((array) curl_getinfo($ch, CURLINFO_CERTINFO) as $cert) {
+            $pairs = array();
+            foreach ((array) $cert as $name => $value) {
+                $pairs[] = array((string) $name, (string) $value);
+            }
+            $out['certinfo'][] = $pairs;
+        }
+    }
+    if ($verbose !== null) {
+        rewind($verbose);
+        $out['wire'] = array();
+        foreach (explode("\n", (string) stream_get_contents($verbose)) as $line) {
+            if (trim($line) !== '' && count($out['wire']) < 2000) {
+                $out['wire'][] = rtrim($line, "\r");
+            }
+        }
+    }
     $out['headers_b64'] = base64_encode($headers);
     $out['body_b64'] = base64_encode($body);
     curl_close($ch);
@@ -101,7 +131,9 @@ if ($mode === 'describe') {
     echo json_encode(selftest_describe()), "\n";
     exit(0);
 }
-$request = json_decode(stream_get_contents(STDIN), true);
+// The request: a file named after the mode (preflight's runs, whose stdin is closed), or stdin.
+$request = json_decode(isset($argv[2]) ? file_get_contents($argv[2]) : stream_get_contents(STDIN),
+                       true);
 if (!is_array($request)) {
     echo json_encode(array('fault' => 'no JSON request on standard input')), "\n";
     exit(3);

@@ -41,15 +41,6 @@ class Inexpressible(Exception):
     """Raised inside a Box sequence when the client cannot send one of its requests."""
 
 
-def request_table(request: Request) -> dict[str, Any]:
-    """A transport Request (a Box sequence's) as a filled [client] table for another client."""
-    return {"url": request.url, "method": request.method, "headers": dict(request.headers),
-            "body": request.body, "timeout_ms": request.timeout_ms,
-            "connect_timeout_ms": request.connect_timeout_ms, "proxy": request.proxy,
-            "resolve": list(request.resolve), "connect_to": list(request.connect_to),
-            "cainfo": request.cainfo, "verify": request.verify, "options": dict(request.options)}
-
-
 @dataclass
 class ClientReplayer:
     """Replays scenarios through one client; use as a context manager."""
@@ -101,7 +92,7 @@ class ClientReplayer:
 
     def _send(self, request: Request) -> Observation:
         """One request of a Box sequence through this client (the sequence is the runner's)."""
-        outcome = self.replay(request_table(request), [])
+        outcome = self.replay(php.request_table(request), [])
         if isinstance(outcome, str):
             raise Inexpressible(outcome)
         return outcome[0]

@@ -63,6 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--nagios", action="store_true", help="Nagios/Icinga plugin: one status line with "
         "perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     add("--junit-xml", metavar="FILE", help="also write one JUnit test case per check")
+    add("--client", choices=("pycurl", "php"), help="make the requests through pycurl only, or "
+        "through PHP's own cURL only (default: pycurl, and PHP's cURL beside it when php with "
+        "the curl extension is on PATH; differences are reported)")
     add("--api-base", help="Box API base URL (default https://api.box.com)")
     add("--upload-base", help="Box upload base URL (default https://upload.box.com/api)")
     add("--cacert", metavar="FILE", help="CA bundle for libcurl (default: as PHP's cURL finds it)")
@@ -322,7 +325,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest import preflight
     from selftest import report_metrics as fleet
     from selftest.checks import CHECK_NAMES
-    from selftest.checks.context import Context
+    from selftest.clients import opinions
     from selftest.commands import _preflight_output as output
     from selftest.interrupts import STOP_SIGNALS, signals_raise
     from selftest.redact import redact_line
@@ -350,7 +353,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     # finished is still reported and the JUnit file written; a second signal is ignored.
     with signals_raise():
         try:
-            results = preflight.run(Context(options), only=args.only, on_done=on_done)
+            results = opinions.run(options, args.client, only=args.only, on_done=on_done)
         except preflight.RunInterrupted as stopped:
             results, interrupted = stopped.results, stopped.cause
         except KeyboardInterrupt as stopped:  # before the run began: nothing finished

@@ -1,0 +1,178 @@
+"""`selftest preflight` through PHP's cURL: `--client php`, and PHP as the second opinion.
+
+The checks make their requests through `Context.transport`. `php_context()` gives one that sends
+each Request through PHP's own `curl_*` on this host (`php_replay.php`, one process per request,
+run as the Context's child: its own process group, bounded by the run's deadline, killed on
+Ctrl-C). It keeps PHP's view: no CA file unless --cacert was given (so `curl.cainfo`, or
+libcurl's built-in bundle, applies, as in the extension), and no proxy unless one was given (so
+the proxy environment PHP's libcurl reads applies). The checks and the classifier are the same.
+
+    --client pycurl   pycurl only
+    --client php      PHP's cURL only
+    (default)         pycurl, and PHP's cURL beside it when `php` with the curl extension is on
+                      PATH; each check's result carries both, and where the two stacks differ
+                      the check says so plainly, PHP's view deciding (it is what the extension
+                      uses), both stacks' versions in the evidence.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from selftest.checks import CheckResult, Status
+from selftest.checks.context import Context, Options
+from selftest.clients import php
+from selftest.observe import Observation
+from selftest.transport import Request
+
+CLIENTS = ("pycurl", "php")
+
+_RANK: dict[Status, int] = {"fail": 3, "warn": 2, "pass": 1, "skip": 0}
+
+#: The plain words of a difference, PHP's side first.
+PHP_FAILS = "PHP's cURL — what the extension uses — fails here; this is the finding that matters"
+PHP_PASSES = "PHP's cURL — what the extension uses — passes here, but pycurl's libcurl does not"
+
+
+def php_context(options: Options, build: php.PhpBuild, deadline: float) -> Context:
+    """A Context whose transport sends each Request through PHP's curl_exec, in PHP's
+    configuration; each php process is the Context's child (deadline, process group, Ctrl-C)."""
+    holder: list[Context] = []
+
+    def send(request: Request) -> Observation:
+        table = php.request_table(request)
+        calls, why = php.php_options(table, build)
+        if why is not None:
+            return php.observation_from({"errno": 48, "error": why, "phase": "setup"},
+                                        request.url, client="php")
+        return php.run(build, table, calls, runner=holder[0].run_child)
+
+    holder.append(Context(options, deadline=deadline, transport=send))
+    return holder[0]
+
+
+def stacks(build: php.PhpBuild | None) -> dict[str, str]:
+    """Both stacks' versions, for the evidence of every compared check."""
+    from selftest.transport import libcurl_version
+
+    out = {"pycurl": libcurl_version()}
+    if build is not None:
+        out["php"] = f"PHP {build.php_version} {build.libcurl} {build.ssl}".replace(
+            f" {build.libcurl} ", f" libcurl/{build.libcurl} ")
+    return out
+
+
+def second_opinion() -> php.PhpBuild | None:
+    """PHP's build when `php` with the curl extension is on PATH, else None."""
+    try:
+        return php.describe()
+    except php.ClientMissing:
+        return None
+
+
+def run(options: Options, client: str | None, only: Sequence[str] = (),
+        on_done: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
+    """The preflight for --client (None: pycurl, with PHP's opinion when PHP is here).
+
+    Raises ClientMissing for --client php without php; RunInterrupted as preflight.run does.
+    """
+    from selftest import preflight
+
+    if client == "pycurl":
+        return preflight.run(Context(options), only=only, on_done=on_done)
+    build = php.describe() if client == "php" else second_opinion()
+    if build is None:
+        return preflight.run(Context(options), only=only, on_done=on_done)
+    deadline = time.monotonic() + options.timeout_s
+    php_ctx = php_context(options, build, deadline)
+    versions = stacks(build)
+    if client == "php":
+        def mark(result: CheckResult) -> CheckResult:
+            return replace(result, evidence={**result.evidence, "client": "php",
+                                             "stack": versions["php"]})
+        done = (lambda r: on_done(mark(r))) if on_done else None
+        return [mark(r) for r in preflight.run(php_ctx, only=only, on_done=done)]
+    return _both(options, php_ctx, deadline, versions, only, on_done)
+
+
+def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping[str, str],
+          only: Sequence[str], on_done: Callable[[CheckResult], None] | None) -> list[CheckResult]:
+    """pycurl's run and PHP's side by side; each check reported once both have it."""
+    from selftest import preflight
+
+    php_results: dict[str, CheckResult] = {}
+    arrived = threading.Condition()
+
+    def php_done(result: CheckResult) -> None:
+        with arrived:
+            php_results[result.check] = result
+            arrived.notify_all()
+
+    failure: list[str] = []
+
+    def php_run() -> None:
+        try:
+            preflight.run(php_ctx, only=only, on_done=php_done)
+        except Exception as exc:  # the second opinion's fault is reported, never the run's end
+            failure.append(f"{type(exc).__name__}: {exc}")
+        except preflight.RunInterrupted:
+            failure.append("interrupted")
+        with arrived:
+            arrived.notify_all()
+
+    threading.Thread(target=php_run, name="preflight-php", daemon=True).start()
+
+    def php_result(name: str) -> CheckResult | None:
+        with arrived:
+            arrived.wait_for(lambda: name in php_results or bool(failure),
+                             timeout=max(0.0, deadline - time.monotonic()) + preflight.GRACE_S)
+            return php_results.get(name)
+
+    def merged(result: CheckResult) -> CheckResult:
+        return merge(result, php_result(result.check), versions, "; ".join(failure))
+
+    done = (lambda r: on_done(merged(r))) if on_done else None
+    try:
+        results = preflight.run(Context(options, deadline=deadline), only=only, on_done=done)
+    except preflight.RunInterrupted as stopped:
+        php_ctx.cancel()
+        stopped.results = [merge(r, php_results.get(r.check), versions) for r in stopped.results]
+        raise
+    return [merged(r) for r in results]
+
+
+def merge(pycurl: CheckResult, php_side: CheckResult | None, versions: Mapping[str, str],
+          failure: str = "") -> CheckResult:
+    """One check seen by both stacks; where they differ, say so, PHP's view deciding."""
+    evidence: dict[str, Any] = {**pycurl.evidence, "stacks": dict(versions)}
+    if php_side is None:
+        why = f"PHP's run failed: {failure}" if failure else "PHP's cURL gave no result in time"
+        evidence["php"] = {"status": "skip", "summary": why}
+        return replace(pycurl, evidence=evidence)
+    evidence["php"] = {"status": php_side.status, "summary": php_side.summary,
+                       "diagnosis": list(php_side.diagnosis), "evidence": dict(php_side.evidence)}
+    php_worse = _RANK[php_side.status] > _RANK[pycurl.status] or (
+        php_side.status == "fail" and _pycurl_connected(pycurl.evidence))
+    if (php_side.status == pycurl.status and not php_worse) or \
+            "skip" in (php_side.status, pycurl.status):
+        return replace(pycurl, evidence=evidence)
+    if php_worse:
+        return replace(pycurl, status=php_side.status, remedy=php_side.remedy,
+                       diagnosis=php_side.diagnosis, evidence=evidence,
+                       summary=f"{PHP_FAILS}: {php_side.summary} (pycurl's libcurl "
+                               f"{versions['pycurl']}: {pycurl.status}: {pycurl.summary})")
+    return replace(pycurl, status="warn", evidence=evidence,
+                   summary=f"{PHP_PASSES} ({versions['pycurl']}: {pycurl.summary}); "
+                           f"{versions.get('php', 'PHP')}: {php_side.summary}")
+
+
+def _pycurl_connected(evidence: Mapping[str, Any]) -> bool:
+    """True when pycurl's own handshakes all verified (the tls check's per-host `stores`), so a
+    failing pycurl check failed only on another store's verdict — PHP's, seen from outside."""
+    hosts = evidence.get("hosts") or ()
+    verdicts = [h.get("stores", {}).get("libcurl") for h in hosts if isinstance(h, dict)]
+    return bool(verdicts) and all(v == 0 for v in verdicts)

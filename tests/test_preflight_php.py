@@ -1,0 +1,151 @@
+"""`selftest preflight` through PHP's own cURL: `--client php`, and PHP as the second opinion.
+
+Against the fake Box over HTTPS (its test CA): PHP's view must agree with pycurl's on every case
+where the two stacks do not really differ, and where they do (a CA file only one of them trusts),
+the difference is reported plainly, PHP's view deciding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from selftest.cli import main
+from selftest.clients import opinions, php
+from selftest.fakebox.server import RunningBox, running
+from selftest.faults import start_fault
+from selftest.faults._certs import pki
+
+GB = 1024**3
+
+
+def _php_missing() -> str | None:
+    try:
+        php.describe()
+    except php.ClientMissing as exc:
+        return str(exc)
+    return None
+
+
+_MISSING = _php_missing()
+pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+
+
+def preflight(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,
+              token: str | None = None, cacert: bool = True) -> tuple[int, dict[str, Any]]:
+    """Run the command in-process with --json; (exit status, checks by name)."""
+    argv = ["preflight", "--json", "--api-base", box.url, "--upload-base", box.upload_url,
+            "--timeout", "30", *(["--cacert", box.ca or ""] if cacert else []), *extra]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOX_ACCESS_TOKEN", token if token is not None else box.token)
+        status = main(argv)
+    return status, {c["check"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+
+
+def both(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,
+         token: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The same run through pycurl only and through PHP only."""
+    _, py = preflight(box, capsys, "--client", "pycurl", *extra, token=token)
+    _, ph = preflight(box, capsys, "--client", "php", *extra, token=token)
+    return py, ph
+
+
+def _statuses(checks: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
+    return {name: (c["status"], c["diagnosis"]) for name, c in checks.items()}
+
+
+@pytest.fixture
+def box() -> Iterator[RunningBox]:
+    with running(tls=True, space_amount=10 * GB, space_used=GB, max_upload_size=5 * GB) as fake:
+        yield fake
+
+
+def test_clean_pass_through_php(box: RunningBox, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every check passes through PHP's cURL, and says which stack made its requests."""
+    status, checks = preflight(box, capsys, "--client", "php", "--backup-size", "2G")
+    assert {n: c["status"] for n, c in checks.items()} == dict.fromkeys(
+        ("dns", "proxy", "tls", "clock", "token", "quota"), "pass")
+    assert status == 0
+    assert checks["tls"]["evidence"]["client"] == "php"
+    assert "libcurl/" in checks["tls"]["evidence"]["stack"]
+
+
+def test_second_opinion_by_default(box: RunningBox, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --client, each check carries PHP's status and both stacks' versions."""
+    status, checks = preflight(box, capsys, "--only", "tls", "--only", "token")
+    assert status == 0
+    for check in checks.values():
+        assert check["evidence"]["php"]["status"] == "pass"
+        assert set(check["evidence"]["stacks"]) == {"pycurl", "php"}
+
+
+@pytest.mark.parametrize("offset_s", [120.0, -120.0])
+def test_clock_skew_agrees(offset_s: float, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fake clock 120 s off: PHP's and pycurl's clock checks name the same JWT cause."""
+    with running(tls=True, clock_offset_s=offset_s) as fake:
+        py, ph = both(fake, capsys, "--only", "clock")
+    assert _statuses(py) == _statuses(ph)
+    assert ph["clock"]["status"] == "fail"
+
+
+def test_quota_full_agrees(capsys: pytest.CaptureFixture[str]) -> None:
+    """A full account fails quota the same way through both stacks."""
+    with running(tls=True, space_amount=10 * GB, space_used=10 * GB - 1000) as fake:
+        py, ph = both(fake, capsys, "--only", "quota", "--backup-size", "500MB")
+    assert _statuses(py) == _statuses(ph)
+    assert "box:storage_limit_exceeded" in ph["quota"]["diagnosis"]
+
+
+def test_401_agrees(box: RunningBox, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown token fails token with invalid_token through both stacks."""
+    py, ph = both(box, capsys, "--only", "token", token="never-issued-token-123")
+    assert _statuses(py) == _statuses(ph)
+    assert ph["token"]["diagnosis"][:2] == ["http:401", "oauth:invalid_token"]
+
+
+def test_proxy_407_agrees(box: RunningBox, capsys: pytest.CaptureFixture[str]) -> None:
+    """A proxy answering 407 fails the proxy check with http:407 through both stacks."""
+    with start_fault("proxy-auth-required", user="user", password="proxy-pass-123") as proxy:
+        py, ph = both(box, capsys, "--only", "proxy", "--proxy", proxy.urls["proxy"])
+    assert py["proxy"]["status"] == ph["proxy"]["status"] == "fail"
+    assert "http:407" in ph["proxy"]["diagnosis"]
+
+
+@pytest.fixture
+def php_trusts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Set PHP's curl.cainfo (an extra php.ini scanned after the system's) to a CA file."""
+    def trust(ca_file: str) -> None:
+        (tmp_path / "99-selftest.ini").write_text(f"curl.cainfo = {ca_file}\n")
+        monkeypatch.setenv("PHP_INI_SCAN_DIR", f":{tmp_path}")
+    return trust
+
+
+def test_php_ca_stale_while_pycurl_passes(box: RunningBox, php_trusts: Any,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """pycurl trusts the server (CURL_CA_BUNDLE), PHP's curl.cainfo does not: PHP's 60 decides."""
+    php_trusts(pki().placeholders()["other_ca"])
+    monkeypatch.setenv("CURL_CA_BUNDLE", box.ca or "")
+    status, checks = preflight(box, capsys, "--only", "tls", cacert=False)
+    tls = checks["tls"]
+    assert status == 1
+    assert tls["status"] == "fail"
+    assert tls["summary"].startswith(opinions.PHP_FAILS)
+    assert "curl:60" in tls["diagnosis"]
+    assert set(tls["evidence"]["stacks"]) == {"pycurl", "php"}
+
+
+def test_php_trusts_where_pycurl_does_not(box: RunningBox, php_trusts: Any,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """PHP's curl.cainfo trusts the server, pycurl's bundle does not: reported, as a warning."""
+    php_trusts(box.ca or "")
+    status, checks = preflight(box, capsys, "--only", "tls", cacert=False)
+    tls = checks["tls"]
+    assert tls["status"] == "warn"
+    assert tls["summary"].startswith(opinions.PHP_PASSES)
+    assert tls["evidence"]["php"]["status"] in ("pass", "warn")  # certifi lacks the test CA
+    assert status == 0
