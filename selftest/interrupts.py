@@ -9,6 +9,11 @@ SIGHUP kill the process outright. `signals_raise()` makes all three raise `Inter
     with signals_raise():
         run_everything()          # an Interrupted unwinds it; cli.main() returns 128 + signum
 
+    with signals_stop() as stop:  # the first signal is only noted; the loop stops between steps
+        for step in steps:
+            stop.check()          # raises Interrupted once a signal arrived
+            step()
+
 `keep_signal_handlers()` is for libraries that install process-wide handlers as a side effect
 (proxy.py installs SIGINT/SIGTERM/SIGHUP/SIGQUIT handlers that call `sys.exit(0)`): every handler
 is put back as it was when the block ends.
@@ -69,16 +74,41 @@ def signals_raise(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[Stop]:
     `check()` between steps. Later signals are ignored, so that the clean-up the first one
     started is not itself interrupted. Off the main thread this installs nothing.
     """
+    with _handled(signals, deferred=False) as stop:
+        yield stop
+
+
+@contextlib.contextmanager
+def signals_stop(signals: tuple[int, ...] = STOP_SIGNALS) -> Iterator[Stop]:
+    """While the block runs, the first of `signals` only sets the yielded Stop; a second raises.
+
+    For loops of short steps that start and stop servers: an exception raised at an arbitrary
+    point (between a `mkdtemp` and the `try` that removes it, between entering a context manager
+    and registering its exit) can leak a file or a running server, so the loop calls
+    `stop.check()` between steps and unwinds from there. A person who signals again does not
+    wait for the step to end.
+    """
+    with _handled(signals, deferred=True) as stop:
+        yield stop
+
+
+@contextlib.contextmanager
+def _handled(signals: tuple[int, ...], *, deferred: bool) -> Iterator[Stop]:
     stop = Stop()
     if not on_main_thread():
         yield stop
         return
+    raised = threading.Event()
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
-            return
-        stop.signum = signum
-        stop.set()
+        if not stop.is_set():
+            stop.signum = signum
+            stop.set()
+            if deferred:
+                return
+        elif not deferred or raised.is_set():
+            return  # clean-up has begun: let it finish
+        raised.set()
         raise Interrupted(signum)
 
     previous = {signum: signal.signal(signum, handler) for signum in signals}

@@ -14,16 +14,21 @@ Fixtures for a project's own tests:
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
 
+from selftest.interrupts import STOP_SIGNALS, Interrupted, Stop, on_main_thread
 from selftest.runner import Result, Runner
 from selftest.scenario import Scenario, load, load_all, scenarios_dir
 
 _RUNNER = pytest.StashKey[Runner]()
+_SIGNALS = pytest.StashKey[tuple[Stop, contextlib.ExitStack]]()
 _README_TITLE = "# Scenario file format"
 
 
@@ -46,6 +51,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if runner is not None:
         runner.close()
         del session.config.stash[_RUNNER]
+    signals = session.config.stash.get(_SIGNALS, None)
+    if signals is not None:
+        stop, handlers = signals
+        handlers.close()  # the session's own handlers are back
+        del session.config.stash[_SIGNALS]
+        if stop.is_set() and stop.signum != signal.SIGINT:
+            # pytest says 2 (interrupted) for any KeyboardInterrupt; a SIGTERM/SIGHUP that
+            # ended the session is reported as the shell would have: 128 + N.
+            session.exitstatus = 128 + stop.signum
 
 
 def _is_scenario_folder(folder: Path) -> bool:
@@ -59,10 +73,38 @@ def _is_scenario_folder(folder: Path) -> bool:
         return False
 
 
-def _runner(config: pytest.Config) -> Runner:
+def _runner(session: pytest.Session) -> Runner:
+    config = session.config
     if _RUNNER not in config.stash:
+        _catch_stop_signals(session)
         config.stash[_RUNNER] = Runner(verbose=config.get_verbosity() > 1)
     return config.stash[_RUNNER]
+
+
+def _catch_stop_signals(session: pytest.Session) -> None:
+    """From the first scenario on, Ctrl-C/SIGTERM/SIGHUP stop the session after the running test.
+
+    Killed outright (SIGTERM, SIGHUP) or interrupted at an arbitrary point (Ctrl-C's
+    KeyboardInterrupt, between a `mkdtemp` and its `try`), the session would leave fault servers
+    and temporary files (keys, JWT configs) behind. Instead the first signal asks pytest to stop
+    (as `-x` does); it tears down and calls pytest_sessionfinish, which closes the runner and
+    restores the handlers. A second signal interrupts the running test at once.
+    """
+    if not on_main_thread():
+        return
+    stop = Stop()
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise Interrupted(signum)
+        stop.signum = signum
+        stop.set()
+        session.shouldstop = f"{signal.Signals(signum).name}: stopped after the running test"
+
+    handlers = contextlib.ExitStack()
+    for signum in STOP_SIGNALS:
+        handlers.callback(signal.signal, signum, signal.signal(signum, handler))
+    session.config.stash[_SIGNALS] = (stop, handlers)
 
 
 class ScenarioFile(pytest.File):
@@ -77,7 +119,7 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        result = _runner(self.config).run(self.scenario)
+        result = _runner(self.session).run(self.scenario)
         if result.verdict == "skip":
             pytest.skip(f"{self.scenario.documents}: {result.reason}")
         if result.verdict == "fail":
@@ -117,7 +159,7 @@ def fault_server() -> Iterator[Callable[..., Any]]:
 
     def start(name: str, **attributes: Any) -> Any:
         server = faults.create(name, **attributes)
-        server.start()
+        faults.start_or_stop(server)
         started.append(server)
         return server
 
@@ -141,8 +183,8 @@ def run_scenario(request: pytest.FixtureRequest) -> Callable[[str], Result]:
     def run(name: str) -> Result:
         path = Path(name)
         if path.suffix == ".toml":
-            return _runner(request.config).run(load(path))
+            return _runner(request.session).run(load(path))
         by_id = {s.id: s for s in load_all()}
-        return _runner(request.config).run(by_id[name])
+        return _runner(request.session).run(by_id[name])
 
     return run

@@ -97,8 +97,16 @@ class Runner:
         stoppers = [threading.Thread(target=server.stop, daemon=True) for server in servers]
         for thread in stoppers:
             thread.start()
+        interrupted: KeyboardInterrupt | None = None
         for thread in stoppers:
-            thread.join(timeout=10)
+            while True:  # a signal during clean-up must not leave servers (and files) behind
+                try:
+                    thread.join(timeout=10)
+                    break
+                except KeyboardInterrupt as exc:
+                    interrupted = exc
+        if interrupted is not None:
+            raise interrupted
 
     def entry(self, scenario: Scenario) -> Entry:
         """The catalog entry `scenario` documents. Raises ScenarioError when there is none."""
@@ -156,7 +164,7 @@ class Runner:
         if key not in self._servers:
             server = faults.create(scenario.fault, **attributes)
             try:
-                server.start()
+                faults.start_or_stop(server)
             except OSError as exc:
                 raise ScenarioError(f"{scenario.path}: fault {scenario.fault!r} "
                                     f"could not start: {exc}") from None

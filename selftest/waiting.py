@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def sigterm_sets(stop: threading.Event) -> Iterator[threading.Event]:
-    """While the block runs, SIGTERM sets `stop` instead of killing the process.
+    """While the block runs, SIGTERM (and SIGHUP) set `stop` instead of killing the process.
 
     Only the main thread can install a signal handler; elsewhere this does nothing. A `serve`
     command enters it before it starts anything: a supervisor (or a test) may send SIGTERM as soon
@@ -20,15 +20,18 @@ def sigterm_sets(stop: threading.Event) -> Iterator[threading.Event]:
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # SIGHUP too: a closed terminal (or `ssh` dropping) must clean up as SIGTERM does.
+    previous = {signum: signal.signal(signum, lambda *_: stop.set())
+                for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def wait_until_stopped(stop: threading.Event | None = None) -> None:
-    """Return on Ctrl-C, on SIGTERM (when called on the main thread), or once `stop` is set."""
+    """Return on Ctrl-C, on SIGTERM/SIGHUP (on the main thread), or once `stop` is set."""
     stop = stop or threading.Event()
     with sigterm_sets(stop), contextlib.suppress(KeyboardInterrupt):
         while not stop.wait(0.2):

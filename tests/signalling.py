@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+#: How selftest's temporary entries are named (tempfile prefixes in selftest/).
+OWN_PREFIXES = ("selftest-", "fakebox-")
 #: A hang guard, not a speed limit: the measured times go to BENCHMARKS.md.
 EXIT_GUARD_S = 30.0
 READY_GUARD_S = 60.0
@@ -41,8 +43,8 @@ def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str
               cwd: Path | None = None) -> Interrupted:
     """Start `argv` with TMPDIR=`tmpdir`, signal it once busy, wait for it, list `tmpdir`.
 
-    Busy means: `ready_line` was printed on stdout, or (without one) something appeared in
-    `tmpdir`, i.e. the command has temporary files that it must now remove.
+    Busy means: `ready_line` was printed on stdout, or (without one) one of selftest's own
+    temporary entries appeared in `tmpdir`: the command has files that it must now remove.
     """
     tmpdir.mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1"}
@@ -71,7 +73,7 @@ def _wait_until_busy(process: subprocess.Popen[str], tmpdir: Path,
             assert time.monotonic() < deadline, f"no {ready_line!r} line in time"
         assert line, f"ended before {ready_line!r}: {process.communicate()[1][-2000:]}"
         return
-    while not any(tmpdir.iterdir()):
+    while not any(p.name.startswith(OWN_PREFIXES) for p in tmpdir.iterdir()):
         assert process.poll() is None, f"ended before it was busy: {process.communicate()}"
         assert time.monotonic() < deadline, "no temporary file appeared in time"
         time.sleep(0.01)

@@ -8,11 +8,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from signalling import EXPECTED_STATUS, interrupt
+from signalling import EXPECTED_STATUS, interrupt, selftest_argv
 
 from selftest.faults import start_fault
 from selftest.interrupts import Interrupted, keep_signal_handlers, signals_raise
 
+_ROOT = Path(__file__).resolve().parent.parent
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 
@@ -30,8 +31,8 @@ _AFTER_PROXY = textwrap.dedent("""
     from selftest.faults import start_fault
     with start_fault("proxy-auth-required"):
         pass
-    print("ready", flush=True)
     try:
+        print("ready", flush=True)
         time.sleep(60)
     except KeyboardInterrupt:
         sys.exit(130)
@@ -65,3 +66,53 @@ def test_signals_raise_gives_128_plus_the_signal_and_restores() -> None:
     assert caught.value.exit_status == EXPECTED_STATUS[signal.SIGTERM]
     assert stop.is_set() and stop.signum == signal.SIGTERM
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+_STOPS = pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                                 ids=["SIGINT", "SIGTERM", "SIGHUP"])
+
+
+@_STOPS
+def test_reproduce_box_layer_unwinds_on_a_stop_signal(tmp_path: Path, signum: int) -> None:
+    """A signal mid-run: what finished is reported, exit 128+N, no temporary file is left."""
+    done = interrupt(selftest_argv("reproduce", "--layer", "box"), signum, tmp_path / "tmp")
+    assert done.returncode == EXPECTED_STATUS[signum], done.stderr
+    assert done.stderr.strip().splitlines()[-1] == \
+        f"selftest: interrupted ({signal.Signals(signum).name})"
+    assert f"interrupted by {signal.Signals(signum).name} after " in done.stdout
+    assert "Traceback" not in done.stderr
+    assert done.left == []
+
+
+@_STOPS
+@pytest.mark.parametrize("scenario", ["box-access-denied-item-locked", "curl-60"])
+def test_serve_stops_and_cleans_up_on_a_stop_signal(tmp_path: Path, signum: int,
+                                                     scenario: str) -> None:
+    """`serve` ends on any stop signal with exit 0 (its normal end) and removes its files."""
+    done = interrupt(selftest_argv("serve", scenario), signum, tmp_path / "tmp",
+                     ready_line="# serving until Ctrl-C")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.left == []
+
+
+@_STOPS
+def test_pytest_plugin_session_unwinds_on_a_stop_signal(tmp_path: Path, signum: int) -> None:
+    """Scenario items under pytest: the session stops, servers and files go, exit 2/143/129."""
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+            "-p", "no:randomly", "--rootdir", str(_ROOT), "-k", "box", str(_ROOT / "scenarios")]
+    done = interrupt(argv, signum, tmp_path / "tmp", cwd=_ROOT)
+    # pytest's own exit status for Ctrl-C is 2 ("interrupted"); SIGTERM/SIGHUP give 128+N.
+    wanted = 2 if signum == signal.SIGINT else EXPECTED_STATUS[signum]
+    assert done.returncode == wanted, done.stdout[-2000:]
+    assert "KeyboardInterrupt" in done.stdout or "stopped after the running test" in done.stdout
+    assert done.left == []
+
+
+def test_private_key_files_are_owner_only() -> None:
+    """The fake Box's JWT config (it holds a private key) is 0600 in a 0700 folder."""
+    with start_fault("fakebox") as server:
+        config = Path(server.urls["box_config"])
+        assert config.stat().st_mode & 0o777 == 0o600
+        assert config.parent.stat().st_mode & 0o777 == 0o700
+    assert not config.parent.exists()

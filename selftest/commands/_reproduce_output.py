@@ -27,25 +27,33 @@ def progress(index: int, total: int, name: str, env: Environment | None = None) 
 
 def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
            junit_xml: str | None, client: Mapping[str, Any] | None = None,
-           streamed: bool = False, out: TextIO | None = None) -> None:
+           streamed: bool = False, out: TextIO | None = None,
+           interrupted: tuple[str, int] | None = None) -> None:
     """`client` describes a client other than pycurl (--client php/wordpress) for the header;
-    `streamed`: a ResultStream already wrote the header and the results' lines; `out`: stdout."""
+    `streamed`: a ResultStream already wrote the header and the results' lines; `out`: stdout;
+    `interrupted`: (signal name, scenarios selected) when a signal ended the run. The JUnit file
+    is written last: a failing write never hides the results."""
     out = out or sys.stdout
-    if junit_xml:
-        write_junit(junit_xml, "selftest reproduce", [junit_case(r) for r in results])
     if as_json:
         doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
         if client:
             doc["client"] = dict(client)
         doc["results"] = [r.to_dict(wire=verbose) for r in results]
+        if interrupted:
+            doc["interrupted"] = {"signal": interrupted[0], "selected": interrupted[1]}
         dump_json(doc, out)
-        return
-    for result in [] if streamed else results:
-        if client and result is results[0]:
-            print(client_header(client), file=out)
-        for line in text_lines(result, verbose=verbose):
-            print(line, file=out)
-    print(summary(results), file=out)
+    else:
+        for result in [] if streamed else results:
+            if client and result is results[0]:
+                print(client_header(client), file=out)
+            for line in text_lines(result, verbose=verbose):
+                print(line, file=out)
+        note = (f"; interrupted by {interrupted[0]} after {len(results)} of {interrupted[1]}"
+                if interrupted else "")
+        print(summary(results) + note, file=out)
+    out.flush()
+    if junit_xml:
+        write_junit(junit_xml, "selftest reproduce", [junit_case(r) for r in results])
 
 
 class ResultStream:

@@ -2,7 +2,8 @@
 
 Every selected scenario runs in this one process, sharing fault servers (`selftest.runner`).
 Exit 0 only when every scenario passed or was skipped with a reason; 1 otherwise; 2 for an id
-that names no scenario and no catalog entry with one.
+that names no scenario and no catalog entry with one; 130/143/129 after SIGINT/SIGTERM/SIGHUP
+(what finished is reported first, and no temporary file is left).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from selftest.errors import UsageError
+from selftest.interrupts import Interrupted, signals_stop
 from selftest.report import check_writable
 from selftest.status import ExitStatus
 
 if TYPE_CHECKING:  # imported when reproduce or serve is the command (start-up time)
     from selftest.environment import Environment
+    from selftest.runner import Result
     from selftest.scenario import Scenario
 
 HELP = "replay documented failures against local servers and check each diagnosis"
@@ -56,18 +59,32 @@ def run(args: argparse.Namespace, env: Environment) -> int:
 
     check_writable(args.junit_xml)
     chosen = chosen_scenarios(args.ids, args.layer, args.scenarios, scenario_module)
-    results = []
+    results: list[Result] = []
     stream = None if args.json else ResultStream(env, verbose=args.verbose)
-    with Runner(verbose=args.verbose) as runner:
-        replay, client = _client(args, runner)
-        for index, item in enumerate(chosen, 1):
-            progress(index, len(chosen), item.id, env)
-            results.append(replay(item))
-            if stream:
-                stream(results[-1], client)
-    progress(0, 0, "", env)
-    report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml,
-           client=client, streamed=stream is not None, out=env.stdout)
+    client: dict[str, Any] | None = None
+    stopped: Interrupted | None = None
+    # SIGINT/SIGTERM/SIGHUP end the run after the running scenario (a second one at once): the
+    # Runner stops every server and removes their temporary files (keys, JWT configs), then what
+    # finished is reported and the exit status is 128+N.
+    with signals_stop() as stop:
+        try:
+            with Runner(verbose=args.verbose) as runner:
+                replay, client = _client(args, runner)
+                for index, item in enumerate(chosen, 1):
+                    stop.check()
+                    progress(index, len(chosen), item.id, env)
+                    results.append(replay(item))
+                    if stream:
+                        stream(results[-1], client)
+            stop.check()  # a signal during the last scenario or the clean-up
+        except Interrupted as exc:
+            stopped = exc
+        progress(0, 0, "", env)
+        report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml,
+               client=client, streamed=stream is not None, out=env.stdout,
+               interrupted=None if stopped is None else (str(stopped), len(chosen)))
+    if stopped is not None:
+        raise stopped
     failed = any(r.verdict == "fail" or (r.verdict == "skip" and not r.reason) for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK
 

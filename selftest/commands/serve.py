@@ -2,12 +2,14 @@
 
 The FIRST line of stdout is the URL to point a client at (for HTTP(S) scenarios the exact URL the
 scenario's client uses); further lines are hints: the test CA, the proxy, a `curl` command line
-with the same options. Ctrl-C or SIGTERM stops the server and exits 0.
+with the same options. Ctrl-C, SIGTERM or SIGHUP stops the server, removes its temporary files
+and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -62,10 +64,12 @@ def _serve_scenario(wanted: str, port: int, stop: threading.Event, env: Environm
             raise UsageError(f"{item.id}: nothing to serve: the client alone produces "
                              f"{item.documents} (run `selftest reproduce {item.id} -v`)")
         server = runner.server(item)
-        for line in hint_lines(runner, item, server.urls):
-            print(line, file=env.stdout)
-        env.stdout.flush()
-        wait_until_stopped(stop)
+        # From the first hint line on, Ctrl-C is the normal way to stop: exit 0, not 130.
+        with contextlib.suppress(KeyboardInterrupt):
+            for line in hint_lines(runner, item, server.urls):
+                print(line, file=env.stdout)
+            env.stdout.flush()
+            wait_until_stopped(stop)
     return ExitStatus.OK
 
 

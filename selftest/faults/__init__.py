@@ -54,8 +54,21 @@ def create(name: str, **attributes: Any) -> FaultServer:
 def start_fault(name: str, **attributes: Any) -> Iterator[FaultServer]:
     """Start the fault server `name` and stop it on exit, whatever happens."""
     server = create(name, **attributes)
-    server.start()
+    start_or_stop(server)
     try:
         yield server
     finally:
         server.stop()
+
+
+def start_or_stop(server: FaultServer) -> None:
+    """Start `server`; whatever interrupts start() (an error, a signal) stops it again.
+
+    A server left half-started (a fake Box whose thread runs but whose clean-up nobody holds)
+    would keep its temporary files and hang the interpreter's exit.
+    """
+    try:
+        server.start()
+    except BaseException:
+        server.stop()
+        raise

@@ -12,6 +12,7 @@ socket handler.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import struct
 import threading
@@ -174,6 +175,14 @@ def bound_socket(family: socket.AddressFamily, address: Any,
         sock.close()
         raise
     return sock
+
+
+def write_private(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write a file only its owner can read (0600): a private key, a JWT app's config."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(raw)
 
 
 def close_quietly(sock: Any) -> None:

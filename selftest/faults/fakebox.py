@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from selftest.faults import register
+from selftest.faults._base import write_private
 
 #: User attributes a scenario may set; every other attribute goes to running() / Config.
 ACCOUNT_FLAGS = ("password_reset_required", "terms_of_service_required",
@@ -109,7 +110,7 @@ def _credentials(box: Any, folder: Path) -> dict[str, str]:
     jwt_app = box.create_jwt_app()
     unapproved = box.create_jwt_app(approved=False)
     config = folder / "box_config.json"
-    config.write_text(json.dumps(jwt_app.config()), encoding="utf-8")
+    write_private(config, json.dumps(jwt_app.config()))  # holds the app's private key
     return {
         "token": state.tokens.issue_access(user_id, ttl_s=LONG_TOKEN_TTL_S),
         "short_token": box.token,

@@ -26,7 +26,7 @@ from typing import Any
 import trustme
 
 from selftest.faults import register
-from selftest.faults._base import SocketServer, bound_socket
+from selftest.faults._base import SocketServer, bound_socket, write_private
 
 #: How long start() waits for the QUIC server to bind, and stop() for its loop to end.
 LOOP_TIMEOUT_S = 5.0
@@ -101,7 +101,7 @@ class Http3ResetStream:
         key_path = os.path.join(self._dir, "key.pem")
         with open(cert_path, "wb") as chain:
             chain.write(b"".join(pem.bytes() for pem in leaf.cert_chain_pems))
-        leaf.private_key_pem.write_to_path(key_path)
+        write_private(key_path, leaf.private_key_pem.bytes())
         configuration = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN)
         configuration.load_cert_chain(cert_path, key_path)
         return configuration

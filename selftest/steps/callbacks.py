@@ -38,10 +38,8 @@ def write_refused(client: Mapping[str, Any]) -> Observation:
 @step("upload-file-vanishes")
 def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
     """A multipart upload (curl_mime, as PHP's CURLFile) whose file goes before perform()."""
-    handle, path = tempfile.mkstemp(prefix="selftest-upload-")
-    os.write(handle, b"backup bytes\n")
-    os.close(handle)
     mimes: list[Any] = []
+    handle, path = tempfile.mkstemp(prefix="selftest-upload-")
 
     def configure(curl: Any) -> None:
         mime = pycurl.CurlMime(curl)
@@ -53,6 +51,8 @@ def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
         os.unlink(path)  # gone before perform(): libcurl cannot read it when it sends
 
     try:
+        os.write(handle, b"backup bytes\n")
+        os.close(handle)
         return perform(request_from(client), configure)
     finally:
         for mime in mimes:
