@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import os
 import socket
-import tempfile
+import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -172,22 +172,20 @@ def write_atomic(path: str, text: str) -> None:
 
     Raises UsageError when the folder cannot be written.
     """
-    folder = os.path.dirname(os.path.abspath(path))
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, renamed after)
-            "w", encoding="utf-8", dir=folder, prefix=f".{os.path.basename(path)}.",
-            suffix=".tmp", delete=False)
+        # 0o666 less the umask, as for any file this user makes (mkstemp's 0600 would keep a
+        # node_exporter running as another user out); O_EXCL: never through someone's link.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            with handle:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(handle.name, 0o666 & ~umask)
-            os.replace(handle.name, path)
+            os.replace(temporary, path)
         except BaseException:
-            os.unlink(handle.name)
+            os.unlink(temporary)
             raise
     except OSError as exc:
         raise UsageError(f"cannot write {path!r}: {exc.strerror}") from None
