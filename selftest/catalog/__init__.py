@@ -21,8 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
+from selftest import tomlcache
 from selftest.errors import CatalogError
 
 LAYERS = ("curl", "http", "box", "oauth", "plugin")
@@ -235,7 +237,9 @@ def load() -> Catalog:
         if not resource.is_file():
             continue
         try:
-            data = tomllib.loads(resource.read_text(encoding="utf-8"))
+            # Parsed once, then read from a JSON copy (start-up time: selftest/tomlcache.py).
+            data = (tomlcache.load(resource) if isinstance(resource, Path)
+                    else tomllib.loads(resource.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise CatalogError(f"catalog/{layer}.toml: {exc}") from None
         for raw in data.get("entry", []):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from selftest.report import dump_json
 from selftest.status import ExitStatus
 
 if TYPE_CHECKING:
@@ -34,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, env: Environment) -> int:
     from selftest.catalog import load
+    from selftest.report import dump_json  # and redact's patterns: only when asked for JSON
     from selftest.scenarios_index import scenario_for
 
     entries = [e for e in load()

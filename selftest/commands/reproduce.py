@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from selftest.errors import UsageError
 from selftest.interrupts import Interrupted, signals_stop
-from selftest.report import check_writable
 from selftest.status import ExitStatus
 
 if TYPE_CHECKING:  # imported when reproduce or serve is the command (start-up time)
@@ -55,6 +54,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     require_servers("reproduce")
     from selftest import scenario as scenario_module
     from selftest.commands._reproduce_output import ResultStream, progress, report
+    from selftest.report import check_writable
     from selftest.runner import Runner
 
     check_writable(args.junit_xml)
