@@ -59,6 +59,7 @@ class Finding:
         if primary and self.diagnosis.detail:
             summary = f"{summary} ({self.diagnosis.detail})"
         return {
+            "input": self.excerpt,
             "line": self.line,
             "excerpt": self.excerpt,
             "diagnosis": list(self.diagnosis.ids),
@@ -109,13 +110,14 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         """`selftest explain --json`: the first finding's fields at top level, then all of them."""
         findings = [f.to_dict() for f in self.findings]
-        top: dict[str, Any] = {"input": redact_text(self.input)}
+        top: dict[str, Any] = {}
         if findings:
             top.update(findings[0])
         else:
             top.update({"line": None, "excerpt": None, "diagnosis": [], "detail": None,
                         "summary": None, "remedy": None, "scenario": None, "servable": False,
                         "entries": []})
+        top["input"] = redact_text(self.input)  # the whole paste; each finding's is its line
         top["findings"] = findings
         return top
 

@@ -115,12 +115,13 @@ def _redact_keyed(anchor: re.Pattern[str], pattern: re.Pattern[str], text: str,
     character is looked back over at most once, and nothing inside a blanked value is re-read.
     """
     out: list[str] = []
-    pos = 0  # everything before pos is settled
+    copied = 0  # text[:copied] is in `out` already
+    floor = 0  # no look-back goes below this: each character is looked back over once
     for a in anchor.finditer(text):
-        if a.start() < pos:
-            continue
+        if a.start() < copied:
+            continue  # inside a value blanked already
         start = a.start()
-        low = max(pos, start - lookback)
+        low = max(floor, start - lookback)
         while start > low and (text[start - 1].isalnum() or text[start - 1] in "_-"):
             start -= 1
         opened = start
@@ -128,15 +129,15 @@ def _redact_keyed(anchor: re.Pattern[str], pattern: re.Pattern[str], text: str,
             opened -= 1
         m = pattern.match(text, opened) or pattern.match(text, start)
         span = locate(m) if m is not None and m.end() > a.start() else None
+        floor = max(floor, a.end() - 1)
         if span is None:
-            pos = max(pos, a.end() - 1)
             continue
-        out.append(text[pos:span[0]])
+        out.append(text[copied:span[0]])
         out.append(REDACTED)
-        pos = span[1]
+        copied = floor = span[1]
     if not out:
         return text
-    out.append(text[pos:])
+    out.append(text[copied:])
     return "".join(out)
 
 
@@ -190,6 +191,8 @@ _SCHEMES = frozenset({"bearer", "basic", "digest", "ntlm", "negotiate"})
 
 def _key_value(m: re.Match[str]) -> Span:
     text = m.string
+    if "," in m["sep"] and not text[max(0, m.start() - 40):m.start()].rstrip().endswith("("):
+        return None  # a comma separates a key only in a call: define('WP_PROXY_PASSWORD', '...')
     start, quote = _open_quote(text, m.end())
     if quote:
         end = _quoted_end(text, start, quote)

@@ -92,3 +92,69 @@ def test_plugin_messages_name_their_observations() -> None:
     """Each extension message says which observations produce it."""
     for entry in load().layer("plugin"):
         assert entry.produced_by, entry.id
+
+
+def test_code_and_documented_are_derived() -> None:
+    """`code` is the id's second part and `documented` is whether the page's text is kept."""
+    for entry in load():
+        assert entry.code == entry.id.split(":")[1], entry.id
+        assert entry.documented == bool(entry.page_text), entry.id
+
+
+def test_unknown_and_derived_keys_are_refused() -> None:
+    """A misspelt key (or `code`/`documented`, which are derived now) is a CatalogError."""
+    from selftest.catalog import _entry
+    from selftest.errors import CatalogError
+
+    good = {"id": "http:499", "name": "x", "summary": "s", "remedy": "r", "retryable": "no",
+            "reproduction": "real"}
+    assert _entry(dict(good), "t").code == "499"
+    for extra in ({"remedey": "r"}, {"code": "499"}, {"documented": True},
+                  {"wordings": [{"text": "x"}]}, {"details": [{"detail": "d"}]}):
+        with pytest.raises(CatalogError):
+            _entry({**good, **extra}, "t")
+
+
+def test_box_entries_carry_the_status_box_sends() -> None:
+    """Every Box code has its status, and the fake Box sends that same status."""
+    from selftest.fakebox.errors import CODES
+
+    for entry in load().layer("box"):
+        if entry.code == "unknown":
+            continue
+        assert entry.status is not None and 400 <= entry.status <= 599, entry.id
+        if entry.code in CODES:
+            assert CODES[entry.code][0] == entry.status, entry.id
+
+
+def test_every_id_the_code_names_exists() -> None:
+    """Each catalog id written in the package's code (classify, checks, steps, ...) is an entry."""
+    import re
+
+    package = Path(__file__).parent.parent / "selftest"
+    pattern = re.compile(r"[\"']((?:curl|http|box|oauth|plugin):[a-z0-9_:-]*[a-z0-9x])[\"']")
+    catalog = load()
+    named = {(path.name, m[1]) for path in package.rglob("*.py")
+             for m in pattern.finditer(path.read_text(encoding="utf-8"))}
+    assert len(named) > 10
+    unknown = sorted((f, i) for f, i in named if i not in catalog and not i.endswith(":"))
+    assert unknown == []
+
+
+def test_wordings_name_their_source_and_pick_variants() -> None:
+    """Every wording says which program prints it; variants are picked by their wordings."""
+    catalog = load()
+    for entry in catalog:
+        for wording in entry.wordings:
+            assert wording.text.strip() and wording.source.strip(), entry.id
+    for base in ("curl:35", "oauth:invalid_grant"):
+        for variant in catalog.variants(base):
+            assert variant.wordings, variant.id
+
+
+def test_schannel_revocation_has_its_own_cause_and_remedy() -> None:
+    """0x80092012 and 0x80092013 are entries of their own that advise --ssl-no-revoke."""
+    catalog = load()
+    for entry_id in ("curl:35:revocation-unchecked", "curl:35:revocation-offline"):
+        entry = catalog.get(entry_id)
+        assert "--ssl-no-revoke" in entry.remedy and "CRL" in entry.remedy

@@ -106,10 +106,17 @@ def _render_finding(finding: Finding, width: int) -> list[str]:
     if primary and primary.remedy:
         lines += ["", "What to do:", *_wrap(primary.remedy, "  ", width)]
     if finding.scenario:
-        lines += ["", f"Reproduce it: selftest reproduce {finding.scenario} -v"]
+        lines.append("")
+        lines += _command("Reproduce it:", f"selftest reproduce {finding.scenario} -v", width)
         if finding.servable:
-            lines.append(f"Serve it:     selftest serve {finding.scenario}")
+            lines += _command("Serve it:", f"selftest serve {finding.scenario}", width)
     return lines
+
+
+def _command(label: str, command: str, width: int) -> list[str]:
+    """A command to copy: on the label's line when it fits, else whole on the next line."""
+    line = f"{label:<14}{command}"
+    return [line] if len(line) <= width else [label, f"  {command}"]
 
 
 def _wrap(text: str, indent: str, width: int, subsequent: str | None = None) -> list[str]:
