@@ -19,10 +19,11 @@ import argparse
 import os
 import platform
 import random
-import re
 import statistics
 import time
 from pathlib import Path
+
+from sections import write_section
 
 from selftest import preflight
 from selftest.checks.context import Context, Options
@@ -30,7 +31,6 @@ from selftest.fakebox.server import RunningBox, running
 from selftest.transport import libcurl_version
 
 LATENCY_MS = 200
-OPEN, CLOSE = "<!-- section: preflight -->", "<!-- /section: preflight -->"
 
 
 def options(box: RunningBox) -> Options:
@@ -101,17 +101,6 @@ def report(runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{OPEN}\n## preflight\n\n{body}\n{CLOSE}"
-    pattern = re.compile(re.escape(OPEN) + r".*?" + re.escape(CLOSE), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -120,7 +109,7 @@ def main() -> None:
     body = report(args.runs)
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "preflight", "preflight", body)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import signal
 import statistics
 import subprocess
@@ -28,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from selftest.faults import start_fault
+from sections import write_section
 
-OPEN, CLOSE = "<!-- section: preflight-faults -->", "<!-- /section: preflight-faults -->"
+from selftest.faults import start_fault
 
 
 def _preflight(*argv: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -135,17 +134,6 @@ def report(runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{OPEN}\n## preflight under faults and interrupts\n\n{body}\n{CLOSE}"
-    pattern = re.compile(re.escape(OPEN) + r".*?" + re.escape(CLOSE), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -154,7 +142,7 @@ def main() -> None:
     body = report(args.runs)
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "preflight-faults", "preflight under faults and interrupts", body)
 
 
 if __name__ == "__main__":

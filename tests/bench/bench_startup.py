@@ -20,14 +20,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-OPEN, CLOSE = "<!-- section: startup -->", "<!-- /section: startup -->"
+from sections import write_section
 
 #: (what is run, its arguments, target in ms or None).
 COMMANDS: list[tuple[str, list[str], float | None]] = [
@@ -91,17 +90,6 @@ def report(runs: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, body: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{OPEN}\n## start-up\n\n{body}\n{CLOSE}"
-    pattern = re.compile(re.escape(OPEN) + r".*?" + re.escape(CLOSE), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -110,7 +98,7 @@ def main() -> None:
     body = report(args.runs)
     print(body)
     if args.write:
-        write_section(args.write, body)
+        write_section(args.write, "startup", "start-up", body)
 
 
 if __name__ == "__main__":
