@@ -180,3 +180,14 @@ def test_nagios_line_on_stdout_and_metrics_in_a_file(box: RunningBox, tmp_path: 
     assert status == 0
     assert capsys.readouterr().out.startswith("SELFTEST OK - 0 failed, 0 warned, 2 passed")
     assert ("selftest_preflight_checks", (("status", "pass"),)) in samples(target.read_text())
+
+
+def test_every_metric_and_run_fact_is_in_the_contract() -> None:
+    """docs/contracts.md names every metric the renderer writes and every JSON run fact."""
+    from selftest.report_metrics import run_facts
+
+    contract = (Path(__file__).parent.parent / "docs" / "contracts.md").read_text()
+    text = openmetrics([DNS_WARN, CLOCK_FAIL, TOKEN_SKIP, QUOTA_PASS], 1.7e9, 4.25)
+    names = {f.name.removeprefix("selftest_preflight_") for f in prometheus_families(text)}
+    assert [n for n in sorted(names) if f"`{n}`" not in contract] == []
+    assert [k for k in run_facts(0.0, 1.0) if f'"{k}"' not in contract] == []
