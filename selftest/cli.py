@@ -102,7 +102,9 @@ def _failed(argv: Sequence[str], env: Environment, message: str, status: ExitSta
     (Nagios reads exit 2 as CRITICAL: a mistyped option must not page anyone as an outage.)
     """
     print(f"selftest: {message}", file=env.stderr)
-    if _chosen(argv) == "preflight" and "--nagios" in argv:
+    # argparse takes unique prefixes too: `--nag` is --nagios.
+    nagios = any(len(a) > 3 and "--nagios".startswith(a) for a in argv)
+    if _chosen(argv) == "preflight" and nagios:
         from selftest.report_metrics import NAGIOS_UNKNOWN, nagios_unknown
 
         print(nagios_unknown(message), file=env.stdout)

@@ -159,9 +159,10 @@ def test_nagios_critical_from_the_command(capsys: pytest.CaptureFixture[str]) ->
     assert "'token_time'=" in out and "redacted" not in out
 
 
-def test_nagios_usage_error_is_unknown(capsys: pytest.CaptureFixture[str]) -> None:
-    """With --nagios a usage error exits 3 (UNKNOWN, as Nagios reads 2 as CRITICAL)."""
-    assert main(["preflight", "--nagios", "--backup-size", "lots"]) == 3
+@pytest.mark.parametrize("flag", ["--nagios", "--nag"])
+def test_nagios_usage_error_is_unknown(flag: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --nagios (or a prefix argparse takes for it) a usage error exits 3, UNKNOWN."""
+    assert main(["preflight", flag, "--backup-size", "lots"]) == 3
     captured = capsys.readouterr()
     assert captured.out.startswith("SELFTEST UNKNOWN - ") and "--backup-size" in captured.out
 
