@@ -24,8 +24,10 @@ with str.find, and only those whose words all occur in the text are looked for a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 
 from selftest.catalog import Catalog, Entry
 
@@ -76,67 +78,81 @@ def ascii_lower(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
-_NUM_END = r"(?![0-9A-Za-z])(?!\.[0-9])"
+# Every pattern below runs on the ASCII-lower-cased text and starts with a literal or a small
+# character class, so the regex engine skips ahead in C; a "not after a letter" condition is
+# checked in Python (`_glued`), since a look-behind at the start would defeat that skipping.
+_NUM_END = r"(?![0-9a-z])(?!\.[0-9])"
 #: A curl word, its usual suffixes and connectives, then the code: every wrapper of issue 9.
 _CURL_CODE = re.compile(
-    r"(?<![A-Za-z])(?:lib|py|php)?curl"
-    r"(?:_easy_perform(?:\(\))?|[ _.-]{0,2}(?:error_?|errno|err|code|exception))?(?![A-Za-z/])"
+    r"curl(?:_easy_perform(?:\(\))?|[ _.-]{0,2}(?:error_?|errno|err|code|exception))?(?![a-z/])"
     r"(?:[ :=#\[\](,'\"-]|error|errno|err|code|number|no\.|returned|status|failed|with|result"
-    r"|said|exit|code){0,8}?"
-    r"([0-9]{1,3})" + _NUM_END,
-    re.IGNORECASE)
-_CURLE_NAME = re.compile(r"\bCURLE_[A-Z0-9_]{2,40}\b|\[CURL-EASY\]\[[A-Z0-9_]{2,40}\]")
+    r"|said|exit){0,8}?"
+    r"([0-9]{1,3})" + _NUM_END)
+_CURLE_NAME = re.compile(r"curle_[a-z0-9_]{2,40}(?![a-z0-9_])")
+_CURL_EASY = re.compile(r"\[curl-easy\]\[([a-z0-9_]{2,40})\]")
 #: A keyword then a number: an HTTP status (100..599) or, after an error word, a weak curl code.
 _KEYWORD_NUMBER = re.compile(
-    r"(?<![A-Za-z])(?P<key>https?(?:[ _/-]?(?:status|code|error|response))?(?:[ _]code)?"
-    r"|status(?:[ _-]?code)?|response(?:[ _-]?code)?|returned an error code|returned error"
-    r"|error[ _-]?code|err(?:or)?(?:[ _-]?(?:no|number))?|errcode|errno|code)"
-    r"[\"']?[ ]{0,3}(?:[:=#]|is|of)?[ ]{0,3}[\[(\"']?[ ]{0,2}(?P<n>[0-9]{1,3})" + _NUM_END,
-    re.IGNORECASE)
+    r"(?P<key>h(?:ttps?(?:[ _/-]?(?:status|code|error|response))?(?:[ _]code)?)"
+    r"|s(?:tatus(?:[ _-]?code)?)|r(?:esponse(?:[ _-]?code)?|eturned an error code|eturned error)"
+    r"|e(?:rror[ _-]?code|rr(?:or)?(?:[ _-]?(?:no|number))?|rrcode|rrno)|c(?:ode))"
+    r"[\"']?[ ]{0,3}(?:[:=#]|is|of)?[ ]{0,3}[\[(\"']?[ ]{0,2}(?P<n>[0-9]{1,3})" + _NUM_END)
 _HTTPISH = ("http", "status", "response", "returned", "error code", "error_code", "error-code",
             "code")
-_STATUS_LINE = re.compile(r"HTTP/[0-3](?:\.[0-9])?[ ]{1,3}([1-5][0-9][0-9])" + _NUM_END)
+_STATUS_LINE = re.compile(r"http/[0-3](?:\.[0-9])?[ ]{1,3}([1-5][0-9][0-9])" + _NUM_END)
 #: A status followed by words: kept when the words are that status's reason phrase.
 _STATUS_REASON = re.compile(
-    r"(?<![0-9.])([1-5][0-9][0-9])(?![0-9])[ ]{0,2}[)\]:-]?[ ]{0,2}([A-Za-z][A-Za-z' -]{1,40})")
+    r"([1-5][0-9][0-9])(?![0-9])[ ]{0,2}[)\]:-]?[ ]{0,2}([a-z][a-z' -]{1,40})")
 #: `[Forbidden | 1a2b3c]` (box-java-sdk), `[NotFound | ...]`, `[Unauthorized]` (.NET): a reason
 #: phrase where the status number would be.
-_REASON_BAR = re.compile(r"\[[ ]{0,2}([A-Za-z][A-Za-z ]{2,40}?)[ ]{0,2}[|\]]")
+_REASON_BAR = re.compile(r"\[[ ]{0,2}([a-z][a-z ]{2,40}?)[ ]{0,2}[|\]]")
 #: `[Forbidden | id] forbidden_by_policy - Access denied`: the Box code after the SDK's bracket.
-_SDK_CODE = re.compile(r"\|[ ]{0,2}[A-Za-z0-9.]{1,80}\][ ]{1,3}([a-z][a-z0-9_]{2,60})[ ]{1,3}-")
+_SDK_CODE = re.compile(r"\|[ ]{0,2}[a-z0-9.]{1,80}\][ ]{1,3}([a-z][a-z0-9_]{2,60})[ ]{1,3}-")
 #: `"POST https://api.box.com/2.0/folders" 409 312` (urllib3 debug, access logs) and squid's
 #: `TCP_DENIED/403`: a status by its place in a log line.
-_LOGGED_STATUS = re.compile(
-    r"\"(?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|CONNECT) [^\"\n]{1,400}\" ([1-5][0-9][0-9]) "
-    r"|\b(?:TCP|UDP|NONE)_[A-Z_]{2,30}/([1-5][0-9][0-9])\b")
+_LOGGED_REQUEST = re.compile(
+    r"\"(?:get|post|put|delete|patch|head|options|connect) [^\"\n]{1,400}\" ([1-5][0-9][0-9]) ")
+_SQUID_STATUS = re.compile(r"/([1-5][0-9][0-9])(?![0-9a-z])")
+_SQUID_RESULT = re.compile(r"(?:tcp|udp|none)_[a-z_]{2,30}$")
 #: `403: {...}`, `403: Bearer ...` (boxr), `400 invalid_grant`, `(401 expired_auth_token)`: a
 #: status right before a body, a challenge or an error code.
 _STATUS_BEFORE = re.compile(
-    r"(?<![0-9.:/-])([1-5][0-9][0-9]):?[ ]{1,3}(?:[\[{]|Bearer\b|[a-z]{2,20}_[a-z_]{2,40}\b)")
+    r"([1-5][0-9][0-9]):?[ ]{1,3}(?:[\[{]|bearer\b|[a-z]{2,20}_[a-z_]{2,40}\b)")
 #: `401. That's an error.` at the start of a line: a status only where an error body backs it.
-_LEADING_STATUS = re.compile(r"(?m)^[ ]{0,8}([1-5][0-9][0-9])[.:] ")
-#: `(409)` after an error word, `400: {` at the start of a line (boxr): statuses by position.
+_LEADING_STATUS = re.compile(r"\n[ ]{0,8}([1-5][0-9][0-9])[.:] ")
 #: `Message=Forbidden`, `StatusCode: NotFound` (.NET dumps): a reason phrase as a whole value.
 _REASON_VALUE = re.compile(
-    r"(?<![A-Za-z])(?:message|reason|reasonphrase|statuscode|status|statustext)[\"']?[ ]{0,3}"
-    r"[:=][ ]{0,3}[\"']?([A-Za-z][A-Za-z ]{2,40}?)[ ]{0,2}(?:[\"',;)\n]|$)",
-    re.IGNORECASE | re.MULTILINE)
+    r"(?:message|reason|reasonphrase|statuscode|status|statustext)[\"']?[ ]{0,3}"
+    r"[:=][ ]{0,3}[\"']?([a-z][a-z ]{2,40}?)[ ]{0,2}(?:[\"',;)\n]|$)")
+#: `(409)` after an error word, `400: {` at the start of a line (boxr): statuses by position.
 _PAREN_STATUS = re.compile(r"\(([1-5][0-9][0-9])\)")
-_LINE_STATUS = re.compile(r"(?m)^[ ]{0,8}([1-5][0-9][0-9]):[ ]{0,3}[\[{]")
+_LINE_STATUS = re.compile(r"\n[ ]{0,8}([1-5][0-9][0-9]):[ ]{0,3}[\[{]")
 #: JSON / dict / JS-object / form keys that carry a Box code or an OAuth error.
 _CODE_KEY = re.compile(
-    r"(?<![A-Za-z_])[\"']?(?P<key>code|error)[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
-    r"(?:(?P<q>[\"'])(?P<v>[A-Za-z][A-Za-z0-9_]{1,60})(?P=q)|(?P<bare>[a-z][a-z0-9_]{2,60})\b)")
+    r"(?P<key>code|error)[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
+    r"(?:(?P<q>[\"'])(?P<v>[a-z][a-z0-9_]{1,60})(?P=q)|(?P<bare>[a-z][a-z0-9_]{2,60})\b)")
 _DESCRIPTION = re.compile(
-    r"(?<![A-Za-z_])[\"']?error_description[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
+    r"error_description[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
     r"(?:\"(?P<dq>[^\"\n]{0,400})|'(?P<sq>[^'\n]{0,400}))")
-_BEARER = re.compile(r"\bBearer\b[ ]{1,3}(?:realm|error|scope)", re.IGNORECASE)
+_BEARER = re.compile(r"bearer\b[ ]{1,3}(?:realm|error|scope)")
 #: A proxy's challenge; a Basic challenge with an OAuth `error=` is a token endpoint's instead.
-_PROXY_CHALLENGE = re.compile(
-    r"(?:proxy-authenticate[\"']?[ ]{0,3}[:=]"
-    r"|www-authenticate[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?[ ]{0,2}(?:ntlm|negotiate|basic|kerberos))"
-    r"(?![^\n]{0,200}error=)",
-    re.IGNORECASE)
+_CHALLENGE = re.compile(
+    r"-authenticate[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']?[ ]{0,2}(ntlm|negotiate|basic|kerberos)?"
+    r"(?![^\n]{0,200}error=)")
+
+
+#: At most this many matches of one pattern are looked at (the Python work stays bounded).
+MAX_MATCHES = 20_000
+
+
+def _first(matches: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
+    return islice(matches, MAX_MATCHES)
+
+
+def _glued(lowered: str, pos: int) -> bool:
+    """True when the match at `pos` continues a word (a letter right before it)."""
+    return pos > 0 and "a" <= lowered[pos - 1] <= "z"
+
+
 _WORD = re.compile(r"[a-z0-9_]{3,}")
 _CONNECT_CONTEXT = ("connect", "tunnel", "proxy")
 
@@ -206,7 +222,7 @@ def scan(text: str, catalog: Catalog) -> list[Fragment]:
     for run in range(4):
         try:
             if run == 0:
-                _scan_curl(text, catalog, parts[0])
+                _scan_curl(lowered, catalog, parts[0])
             elif run == 1:
                 _scan_numbers(text, lowered, catalog, parts[1], mentions_curl)
             elif run == 2:
@@ -233,66 +249,87 @@ class _Capped(list[Fragment]):
         super().append(fragment)
 
 
-def _scan_curl(text: str, catalog: Catalog, found: list[Fragment]) -> None:
-    for m in _CURL_CODE.finditer(text):
+def _scan_curl(lowered: str, catalog: Catalog, found: list[Fragment]) -> None:
+    for m in _first(_CURL_CODE.finditer(lowered)):
+        start = m.start()
+        for prefix in ("lib", "py", "php"):
+            if lowered.endswith(prefix, max(0, start - len(prefix)), start):
+                start -= len(prefix)
+                break
         code = int(m[1])
-        if code <= 101 and len(found) < MAX_FRAGMENTS:
+        if code <= 101 and not _glued(lowered, start):
             found.append(Fragment(m.start(1), "curl", code))
-    for m in _CURLE_NAME.finditer(text):
-        name = m[0] if m[0].startswith("CURLE_") else "CURLE_" + m[0][12:-1]
-        entries = [e for e in catalog.lookup_name(name) if e.layer == "curl"]
-        if entries and len(found) < MAX_FRAGMENTS:
-            found.append(Fragment(m.start(), "curl", int(entries[0].code)))
+    names = [(m.start(), m[0]) for m in _CURLE_NAME.finditer(lowered)
+             if not (m.start() and _is_word(lowered[m.start() - 1]))]
+    names += [(m.start(), "curle_" + m[1]) for m in _CURL_EASY.finditer(lowered)]
+    for pos, name in names:
+        entries = [e for e in catalog.lookup_name(name.upper()) if e.layer == "curl"]
+        if entries:
+            found.append(Fragment(pos, "curl", int(entries[0].code)))
 
 
 def _scan_numbers(text: str, lowered: str, catalog: Catalog, found: list[Fragment],
                   mentions_curl: bool) -> None:
     reasons = _reasons(catalog)
-    for m in _STATUS_LINE.finditer(text):
+    for m in _first(_STATUS_LINE.finditer(lowered)):
         _status(found, m.start(1), int(m[1]), lowered)
-    for m in _KEYWORD_NUMBER.finditer(text):
-        number, key = int(m["n"]), ascii_lower(m["key"])
+    for m in _first(_KEYWORD_NUMBER.finditer(lowered)):
+        if _glued(lowered, m.start()):
+            continue
+        number, key = int(m["n"]), m["key"]
         if 100 <= number <= 599 and key.startswith(_HTTPISH):
             _status(found, m.start("n"), number, lowered, 2 if key != "code" else 1)
         elif 400 <= number <= 599 and key.startswith("err"):
             _status(found, m.start("n"), number, lowered)  # `Error 403: ...`, `Error 522 Ray ID`
         elif number <= 101 and not key.startswith(("http", "response", "returned")):
             found.append(Fragment(m.start("n"), "weak", number, strength=2 if mentions_curl else 1))
-    for m in _STATUS_REASON.finditer(text):
-        number, words = int(m[1]), " ".join(ascii_lower(m[2]).split())
-        if lowered[max(0, m.start() - 5):m.start()].endswith(("port ", ":")):
+    for m in _first(_STATUS_REASON.finditer(lowered)):
+        if m.start() and lowered[m.start() - 1] in "0123456789.":
+            continue
+        number, words = int(m[1]), " ".join(m[2].split())
+        if lowered.endswith(("port ", ":"), max(0, m.start() - 5), m.start()):
             continue  # `port 443: Connection timed out`, `host:443`
         status = reasons.get(_reason_prefix(words, reasons))
         if status == number or (status is None and 400 <= number <= 599
                                 and words.startswith(("client error", "server error"))) \
                 or (status is None and 520 <= number <= 530 and words.startswith(_CLOUDFLARE)):
             _status(found, m.start(1), number, lowered)
-    for m in _REASON_BAR.finditer(text):
-        phrase = " ".join(ascii_lower(m[1]).split())
+    for m in _first(_REASON_BAR.finditer(lowered)):
+        phrase = " ".join(m[1].split())
         status = reasons.get(phrase) or reasons.get(_SPELLED_TOGETHER + phrase.replace(" ", ""))
         if status:
             _status(found, m.start(1), status, lowered)
-    for m in _REASON_VALUE.finditer(text):
-        phrase = " ".join(ascii_lower(m[1]).split())
+    for m in _first(_REASON_VALUE.finditer(lowered)):
+        if _glued(lowered, m.start()):
+            continue
+        phrase = " ".join(m[1].split())
         # .NET's HttpStatusCode names are the phrase spelled together: NotFound, BadGateway.
         status = reasons.get(phrase) or reasons.get(_SPELLED_TOGETHER + phrase.replace(" ", ""))
         if status:
             _status(found, m.start(1), status, lowered)
-    for m in _PAREN_STATUS.finditer(text):
+    for m in _first(_PAREN_STATUS.finditer(lowered)):
         _status(found, m.start(1), int(m[1]), lowered, 1)
-    for m in _LINE_STATUS.finditer(text):
+    for pattern, strength in ((_LINE_STATUS, 2), (_LEADING_STATUS, 1)):
+        first = pattern.match("\n" + lowered[:64])
+        if first:
+            _status(found, first.start(1) - 1, int(first[1]), lowered, strength)
+        for m in pattern.finditer(lowered):
+            _status(found, m.start(1), int(m[1]), lowered, strength)
+    for m in _first(_LOGGED_REQUEST.finditer(lowered)):
         _status(found, m.start(1), int(m[1]), lowered)
-    for m in _LOGGED_STATUS.finditer(text):
-        group = 1 if m[1] else 2
-        _status(found, m.start(group), int(m[group]), lowered)
-    for m in _STATUS_BEFORE.finditer(text):
-        _status(found, m.start(1), int(m[1]), lowered)
-    for m in _LEADING_STATUS.finditer(text):
-        _status(found, m.start(1), int(m[1]), lowered, 1)
-    for m in _PROXY_CHALLENGE.finditer(text):
-        found.append(Fragment(m.start(), "connect", 407))
-    for m in _BEARER.finditer(text):
-        found.append(Fragment(m.start(), "bearer", 401))
+    for m in _first(_SQUID_STATUS.finditer(lowered)):
+        if _SQUID_RESULT.search(lowered, max(0, m.start() - 40), m.start()):
+            _status(found, m.start(1), int(m[1]), lowered)
+    for m in _first(_STATUS_BEFORE.finditer(lowered)):
+        if not (m.start() and lowered[m.start() - 1] in "0123456789.:/-"):
+            _status(found, m.start(1), int(m[1]), lowered)
+    for m in _first(_CHALLENGE.finditer(lowered)):
+        if lowered.endswith("proxy", max(0, m.start() - 5), m.start()) or \
+                (m[1] and lowered.endswith("www", max(0, m.start() - 3), m.start())):
+            found.append(Fragment(m.start(), "connect", 407))
+    for m in _first(_BEARER.finditer(lowered)):
+        if not _glued(lowered, m.start()):
+            found.append(Fragment(m.start(), "bearer", 401))
 
 
 #: Cloudflare's own 52x statuses, by the words of their error pages.
@@ -325,9 +362,11 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
     box_codes, oauth_errors = _codes(catalog)
     typed_error = '"type": "error"' in lowered or '"type":"error"' in lowered \
         or "'type': 'error'" in lowered
-    for m in _CODE_KEY.finditer(text):
+    for m in _first(_CODE_KEY.finditer(lowered)):
+        if m.start() and (_glued(lowered, m.start()) or lowered[m.start() - 1] == "_"):
+            continue
         value = m["v"] or m["bare"] or ""
-        lowered_value = ascii_lower(value)
+        lowered_value = value
         if lowered_value in oauth_errors \
                 and (m["key"] == "error" or lowered_value not in box_codes):
             found.append(Fragment(m.start(), "oauth", lowered_value))
@@ -335,9 +374,10 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
             found.append(Fragment(m.start(), "box", value))
         elif m["key"] == "error" and m["v"] and "_" in value and value.islower():
             found.append(Fragment(m.start(), "oauth", lowered_value))
-    for m in _DESCRIPTION.finditer(text):
-        found.append(Fragment(m.start(), "desc", m["dq"] if m["dq"] is not None else m["sq"]))
-    for m in _SDK_CODE.finditer(text):
+    for m in _first(_DESCRIPTION.finditer(lowered)):
+        group = "dq" if m["dq"] is not None else "sq"
+        found.append(Fragment(m.start(), "desc", text[m.start(group):m.end(group)]))
+    for m in _first(_SDK_CODE.finditer(lowered)):
         found.append(Fragment(m.start(1), "box", m[1]))
     words = set(_WORD.findall(lowered))
     for code in sorted(words & (box_codes | oauth_errors)):

@@ -16,7 +16,7 @@ and excerpts are redacted).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -149,7 +149,7 @@ def _distinct(groups: list[_Group], text: str, catalog: Catalog, *, weak_ok: boo
         key = (finding.diagnosis.ids, finding.diagnosis.detail)
         if key not in seen:
             seen.add(key)
-            findings.append(finding)
+            findings.append(replace(finding, excerpt=_excerpt(text, group)))
             if len(findings) >= MAX_FINDINGS:
                 break
     return findings
@@ -318,7 +318,7 @@ def _finding(group: _Group, text: str, catalog: Catalog,
     lines = _lines(text, group)
     message = " ".join(lines)[:2000]
     line = group.first_line
-    excerpt = _excerpt(text, group)
+    excerpt = ""  # filled in by _distinct for the findings it keeps
     if kinds <= {"plugin"}:
         entry = catalog.get(frags[0].entry)
         return _make_finding(line, excerpt, Diagnosis((entry.id,)), None, catalog)

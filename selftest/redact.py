@@ -226,17 +226,26 @@ def _redact_pem(text: str) -> str:
 
 def _redact_userinfo(text: str) -> str:
     """Passwords in `scheme://user:pw@host` and `user:pw@host:port`; the password may hold '@'."""
-    if "@" not in text:
+    at = text.find("@")
+    if at < 0:
         return text
+    backwards = text[::-1]  # the token's start is found by matching forwards in the reversal
     out: list[str] = []
     pos = 0
-    for m in _TOKEN.finditer(text):
-        if "@" in m[0] and ":" in m[0]:
-            redacted = _redact_token(m[0])
-            if redacted != m[0]:
-                out.append(text[pos:m.start()])
+    while at >= 0:
+        left = _TOKEN.match(backwards, len(text) - at)
+        right = _TOKEN.match(text, at)
+        start = at - (left.end() - left.start()) if left else at
+        end = right.end() if right else at + 1
+        start = max(start, pos)
+        token = text[start:end]
+        if ":" in token:
+            redacted = _redact_token(token)
+            if redacted != token:
+                out.append(text[pos:start])
                 out.append(redacted)
-                pos = m.end()
+                pos = end
+        at = text.find("@", max(end, at + 1))
     out.append(text[pos:])
     return "".join(out)
 

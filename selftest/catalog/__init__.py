@@ -123,6 +123,10 @@ class Catalog:
             if entry.id in self._by_id:
                 raise CatalogError(f"catalog id {entry.id!r} is defined twice")
             self._by_id[entry.id] = entry
+        self._variants: dict[str, list[Entry]] = {}
+        for entry in entries:
+            if entry.id.count(":") == 2:
+                self._variants.setdefault(entry.id.rsplit(":", 1)[0], []).append(entry)
         for entry in entries:
             for target in (*entry.produced_by, *filter(None, [entry.merged_into])):
                 if target not in self._by_id:
@@ -152,8 +156,7 @@ class Catalog:
 
     def variants(self, entry_id: str) -> list[Entry]:
         """The variants of `entry_id` (`oauth:invalid_grant:exp` of `oauth:invalid_grant`)."""
-        prefix = entry_id + ":"
-        return [e for e in self if e.id.startswith(prefix)]
+        return self._variants.get(entry_id, [])
 
     def lookup_name(self, text: str) -> list[Entry]:
         """Entries whose code, name or alias equals `text` (case-insensitive), in layer order."""
