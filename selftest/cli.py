@@ -22,7 +22,7 @@ from selftest.errors import SelftestError, UsageError
 from selftest.interrupts import Interrupted
 from selftest.status import ExitStatus
 
-COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve")
+COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve", "probe-script")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +54,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                         help="print versions (Python, pycurl, libcurl, OpenSSL, CA, proxy) first")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        module = importlib.import_module(f"selftest.commands.{name}")
+        module = importlib.import_module(f"selftest.commands.{name.replace('-', '_')}")
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         if argv is None or name == chosen:
             module.configure(sub)

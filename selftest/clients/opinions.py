@@ -75,12 +75,23 @@ def second_opinion() -> php.PhpBuild | None:
 
 
 def run(options: Options, client: str | None, only: Sequence[str] = (),
-        on_done: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
-    """The preflight for --client (None: pycurl, with PHP's opinion when PHP is here).
+        on_done: Callable[[CheckResult], None] | None = None,
+        probe_file: str | None = None) -> list[CheckResult]:
+    """The preflight for --client (None: pycurl, with PHP's opinion when PHP is here), or the
+    report on a probe's JSON (--from).
 
     Raises ClientMissing for --client php without php; RunInterrupted as preflight.run does.
     """
     from selftest import preflight
+
+    if probe_file is not None:
+        from selftest.clients import probe
+
+        results = probe.report(probe.load(probe_file), only)
+        for result in results:
+            if on_done is not None:
+                on_done(result)
+        return results
 
     if client == "pycurl":
         return preflight.run(Context(options), only=only, on_done=on_done)

@@ -63,6 +63,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--nagios", action="store_true", help="Nagios/Icinga plugin: one status line with "
         "perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     add("--junit-xml", metavar="FILE", help="also write one JUnit test case per check")
+    add("--from", dest="from_probe", metavar="PROBE_JSON", help="report on what `php "
+        "selftest-probe.php` observed on another host (see `selftest probe-script`) instead of "
+        "making requests from here")
     add("--client", choices=("pycurl", "php"), help="make the requests through pycurl only, or "
         "through PHP's own cURL only (default: pycurl, and PHP's cURL beside it when php with "
         "the curl extension is on PATH; differences are reported)")
@@ -353,7 +356,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     # finished is still reported and the JUnit file written; a second signal is ignored.
     with signals_raise():
         try:
-            results = opinions.run(options, args.client, only=args.only, on_done=on_done)
+            results = opinions.run(options, args.client, only=args.only, on_done=on_done,
+                                   probe_file=args.from_probe)
         except preflight.RunInterrupted as stopped:
             results, interrupted = stopped.results, stopped.cause
         except KeyboardInterrupt as stopped:  # before the run began: nothing finished
