@@ -4,6 +4,7 @@ the redaction (`USER:PASSWORD@HOST:PORT` stays readable)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def test_proxy_password_with_at_never_printed(box_args: list[str], tmp_path: Pat
     with start_fault("proxy-auth-required", user="bob", password="right-one") as proxy:
         url = proxy.urls["proxy"].replace("http://", "http://bob:wr0ng@pa55@")
         text = outputs(capsys, tmp_path, *box_args, "--proxy", url)
-    assert "refused the credentials" in text and "curl:5" not in text
+    assert "refused the credentials" in text and not re.search(r"curl:5\b", text)
     for fragment in FRAGMENTS:
         assert fragment not in text, fragment
 
