@@ -22,7 +22,7 @@ from selftest.errors import SelftestError, UsageError
 from selftest.interrupts import Interrupted
 from selftest.status import ExitStatus
 
-COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve", "probe-script")
+COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve", "probe-script", "fakebox")
 
 
 class _Parser(argparse.ArgumentParser):

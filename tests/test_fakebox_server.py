@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 
@@ -171,7 +172,8 @@ class _FirstLine(io.StringIO):
 
 
 def test_serve_run_prints_json_then_serves_until_stopped() -> None:
-    """run() prints {url, upload_url, ca, token} first, serves, and returns 0 when stopped."""
+    """run() prints every URL and credential as JSON first, serves, and returns 0 when stopped;
+    the JWT config it wrote (0600) is gone afterwards."""
     stop, out = threading.Event(), _FirstLine()
     result: list[int] = []
     args = _args(token="serve-token", space_amount=123)
@@ -180,11 +182,28 @@ def test_serve_run_prints_json_then_serves_until_stopped() -> None:
     try:
         assert out.ready.wait(10)
         info = json.loads(out.getvalue().splitlines()[0])
-        assert set(info) == {"url", "upload_url", "ca", "token"} and info["ca"] is None
+        assert set(info) >= {"url", "upload_url", "token_url", "download_url", "control_url",
+                             "ca", "token", "refresh_token", "client_id", "client_secret",
+                             "enterprise_id", "user_id", "login", "jwt_config", "hosts"}
+        assert info["ca"] is None and "simulated" in info["what"]
+        assert "dl.boxcloud.com" in info["hosts"] and "api.box.com" in info["hosts"]
+        config_path = Path(info["jwt_config"])
+        assert (config_path.stat().st_mode & 0o777) == 0o600
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        assert config["boxAppSettings"]["appAuth"]["passphrase"]
         with requests.Session() as http:
             me = http.get(info["url"] + "/2.0/users/me", headers=_auth(info["token"]), timeout=5)
-        assert me.json()["space_amount"] == 123
+            assert me.json()["space_amount"] == 123
+            assert me.json()["id"] == info["user_id"]
+            refreshed = http.post(info["token_url"], data={
+                "grant_type": "refresh_token", "refresh_token": info["refresh_token"],
+                "client_id": info["client_id"], "client_secret": info["client_secret"]},
+                timeout=5)
+            assert refreshed.status_code == 200
+            control = http.get(info["control_url"] + "/settings", timeout=5).json()
+            assert control["space_amount"] == 123
     finally:
         stop.set()
         worker.join(10)
     assert result == [0]
+    assert not config_path.exists()

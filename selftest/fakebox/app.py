@@ -40,10 +40,12 @@ from . import (
     users,
 )
 from .auth import authenticate
+from .clock import iso
 from .errors import HELP_URL, BoxApiError, OAuthFailure, Unauthorized
-from .http import RETRY_AFTER, Ctx, json_response
+from .http import RETRY_AFTER, Ctx, empty, json_response
 from .record import RecordedResponse, ResponseHook, process_hooks
 from .routing import Route, build_map
+from .runtime import Fault
 from .state import State, random_request_id
 
 ROUTES: list[Route] = [
@@ -56,6 +58,8 @@ ROUTES: list[Route] = [
           prefixed=False),
 ]
 HSTS = "max-age=31536000"
+#: environ key: the request handler must reset ("reset") or close ("close") the connection.
+ABORT = "selftest.fakebox.abort"
 
 
 def render_box_error(error: BoxApiError) -> Response:
@@ -89,11 +93,19 @@ class FakeBoxApp:
         self.url_map, self.routes = build_map(ROUTES)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        started = time.monotonic()
         request = Request(environ)
         route: Route | None = None
+        fault: Fault | None = None
         try:
-            route = self._route(request)
-            response = self._dispatch(request)
+            if self.state.config.latency_ms > 0:
+                time.sleep(self.state.config.latency_ms / 1000)
+            fault = self.state.faults.take(request.method, request.path)
+            if fault is not None:
+                response = self._fault(fault, request)
+            else:
+                route = self._route(request)
+                response = self._dispatch(request)
         except Exception as exc:  # the catch-all: never a traceback to the client
             self.state.record_error(request.method, request.path, exc)
             response = render_box_error(BoxApiError("internal_server_error"))
@@ -102,8 +114,30 @@ class FakeBoxApp:
         response.headers["Date"] = self.state.clock.http_date()
         response.headers["BOX-REQUEST-ID"] = "0" + secrets.token_hex(12)
         response.headers["Strict-Transport-Security"] = HSTS
+        self.state.requests.add({
+            "time": iso(self.state.clock.now()), "method": request.method,
+            "host": request.host, "path": request.path,
+            "query": request.query_string.decode("latin-1")[:200],
+            "status": response.status_code, "fault": fault.id if fault else None,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1)})
         self._notify(request, route, response)
         return response(environ, start_response)
+
+    def _fault(self, fault: Fault, request: Request) -> Response:
+        """A fault from the control API: a Box (or OAuth) error, a reset, or a stall."""
+        if fault.action == "respond":
+            headers = {RETRY_AFTER: str(fault.retry_after_s)} \
+                if fault.retry_after_s is not None else None
+            if request.path.startswith("/oauth2/"):
+                return oauth.oauth_response({"error": fault.code, "error_description":
+                                             fault.message or fault.code}, fault.status, headers)
+            return render_box_error(BoxApiError(fault.code, fault.message, status=fault.status,
+                                                headers=headers))
+        if fault.action == "stall":
+            self.state.stopping.wait(fault.stall_ms / 1000)
+        # The server's request handler acts on this (server.py): RST, or close without answer.
+        request.environ[ABORT] = "reset" if fault.action == "reset" else "close"
+        return empty(200)
 
     def _notify(self, request: Request, route: Route | None, response: Response) -> None:
         """Hand the response to the on_response hooks (none: nothing is parsed)."""
@@ -126,8 +160,6 @@ class FakeBoxApp:
         return self.routes[str(endpoint)]
 
     def _dispatch(self, request: Request) -> Response:
-        if self.state.config.latency_ms > 0:
-            time.sleep(self.state.config.latency_ms / 1000)
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, args = adapter.match()

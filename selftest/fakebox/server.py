@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
+import socket
 import ssl
+import struct
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -25,9 +27,11 @@ from typing import Any
 import trustme
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .app import FakeBoxApp
+from .app import ABORT, FakeBoxApp
+from .control import ControlApp
 from .jwtapp import JwtApp, create_jwt_app
 from .record import ResponseHook
+from .runtime import read_settings
 from .state import Config, State
 
 #: Box's host names a client may pin to loopback (box-api-facts.md §6), and loopback itself.
@@ -83,6 +87,14 @@ class _QuietHandler(WSGIRequestHandler):
                 self._socket_rfile = None
 
     def send_response(self, code: int, message: str | None = None) -> None:
+        abort = getattr(self, "environ", {}).get(ABORT)
+        if abort is not None:  # a control-API fault: no answer at all
+            self.close_connection = True
+            if abort == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))  # close() sends RST
+                raise ConnectionResetError("fault: connection reset")
+            raise ConnectionAbortedError("fault: connection closed without an answer")
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
@@ -161,6 +173,8 @@ class RunningBox:
     state: State
     #: The download host (Box: dl.boxcloud.com), a listener of its own.
     download_url: str = ""
+    #: The control API (control.py), when running(control_port=...) asked for one.
+    control_url: str = ""
 
     @property
     def client_id(self) -> str:
@@ -202,12 +216,13 @@ def _state(clock_offset_s: float, token: str | None, quota: dict[str, int | None
 def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None = None,
             space_amount: int | None = None, space_used: int | None = None,
             max_upload_size: int | None = None, latency_ms: int = 0, port: int = 0,
-            download_port: int = 0, on_response: ResponseHook | None = None,
-            **config: Any) -> Iterator[RunningBox]:
+            download_port: int = 0, control_port: int | None = None,
+            on_response: ResponseHook | None = None, **config: Any) -> Iterator[RunningBox]:
     """Serve a fresh fake Box until the block ends. `config` sets any `state.Config` field.
 
     Two listeners share one app: the API (and upload) host on `port`, and the download host
-    on `download_port`, where GET /files/{id}/content redirects.
+    on `download_port`, where GET /files/{id}/content redirects. With `control_port` (0: any)
+    a third serves the control API (control.py) over plain HTTP on loopback.
     """
     state, access, refresh = _state(
         clock_offset_s, token, {"space_amount": space_amount, "space_used": space_used,
@@ -224,12 +239,18 @@ def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None
         scheme = "https" if tls else "http"
         url = f"{scheme}://127.0.0.1:{api.server_port}"
         state.download_base = f"{scheme}://127.0.0.1:{dl.server_port}"
+        control_url = ""
+        if control_port is not None:
+            control = stack.enter_context(_serving(ControlApp(state), control_port, None))
+            control_url = f"http://127.0.0.1:{control.server_port}"
+        stack.callback(state.stopping.set)  # first on exit: a stalled request lets go
+        state.initial_settings = read_settings(state)
         yield RunningBox(url, url + "/api", url + "/oauth2/token", ca, access, refresh,
-                         state, state.download_base)
+                         state, state.download_base, control_url)
 
 
 @contextmanager
-def _serving(app: FakeBoxApp, port: int, context: ssl.SSLContext | None) -> Iterator[Any]:
+def _serving(app: Any, port: int, context: ssl.SSLContext | None) -> Iterator[Any]:
     """One threaded listener on 127.0.0.1:`port`, shut down and closed on exit."""
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler,
                          ssl_context=context)

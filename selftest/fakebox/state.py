@@ -18,6 +18,7 @@ from .clock import Clock
 from .content import ContentStore
 from .model import Collaboration, Comment, Item, Task, TaskAssignment, User
 from .ratelimit import RateLimiter
+from .runtime import FaultTable, RequestLog
 from .tokens import App, TokenStore
 
 MAIN_USER_ID = "11446498"
@@ -126,6 +127,13 @@ class State:
     #: (parent id, folded name) -> reservation token, while a create is processing.
     reservations: dict[tuple[str, str], str] = field(default_factory=dict)
     limiter: RateLimiter | None = None
+    #: Faults and the request log of the control API (runtime.py, control.py).
+    faults: FaultTable = field(default_factory=FaultTable)
+    requests: RequestLog = field(default_factory=RequestLog)
+    #: Set when the server stops: stalls end at once.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    #: The settings at start, which POST /reset puts back (runtime.read_settings names).
+    initial_settings: dict[str, Any] = field(default_factory=dict)
     #: Download URL tickets (downloads.py), and the download host's base URL when it has one.
     downloads: dict[str, Any] = field(default_factory=dict)
     download_base: str | None = None
@@ -196,6 +204,34 @@ class State:
                         self.injections.remove(injection)
                     return injection
         return None
+
+    def reset(self) -> None:
+        """Back to the world at start: settings, and no files, folders, sessions or faults.
+
+        Users, apps and tokens stay, so the credentials a client was given keep working.
+        """
+        from .runtime import apply_settings
+
+        with self.lock:
+            for user in self.users.values():
+                root = self.items[user.root_id]
+                root.etag = 0
+            roots = {user.root_id for user in self.users.values()}
+            self.items = {k: v for k, v in self.items.items() if k in roots}
+            for user in self.users.values():
+                user.space_used = 0
+            for store in (self.collaborations, self.tasks, self.assignments, self.sessions,
+                          self.downloads, self.reservations):
+                store.clear()
+            self.comments.clear()
+            self.injections.clear()
+            self.errors.clear()
+            self.faults.remove(None)
+            self.requests.clear()
+            if self.initial_settings:
+                apply_settings(self, {k: v for k, v in self.initial_settings.items()
+                                      if k not in ("spool_used_bytes", "upload_sessions",
+                                                   "items")})
 
     def record_error(self, method: str, path: str, exc: BaseException) -> None:
         """Keep a short record of a handler exception; only the newest MAX_ERRORS stay."""
