@@ -88,6 +88,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the user's largest allowed file")
     parser.add_argument("--latency-ms", type=_non_negative, default=0, metavar="MS",
                         help="delay every response by this many milliseconds")
+    parser.add_argument("--download-port", type=_non_negative, default=0, metavar="PORT",
+                        help="the download host's port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--control-port", type=_non_negative, default=0, metavar="PORT",
                         help="the control API's port on 127.0.0.1 (default: any free one)")
     parser.add_argument("--no-retain-content", action="store_true",
@@ -133,6 +135,7 @@ def run(args: argparse.Namespace, *, stop: threading.Event | None = None,
                      space_amount=args.space_amount, space_used=args.space_used,
                      max_upload_size=args.max_upload_size, latency_ms=args.latency_ms,
                      port=getattr(args, "port", None) or 0,
+                     download_port=getattr(args, "download_port", 0) or 0,
                      control_port=getattr(args, "control_port", 0) or 0,
                      **_config(args)) as box:
             jwt_config = folder / "box_config.json"
