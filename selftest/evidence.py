@@ -57,7 +57,10 @@ def clean(text: str) -> str:
     become ASCII ones; JSON escaped inside a string (\\") is unescaped; terminal colour codes and
     carriage returns are blanked.
     """
-    text = _SURROGATE.sub("\ufffd", text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # only lone surrogates fail: invalid UTF-8 that reached Python
+        text = _SURROGATE.sub("\ufffd", text)
     text = text.translate(_QUOTES)
     text = _ANSI.sub(lambda m: " " * len(m[0]), text)
     # Positions move here, but line breaks are kept: lines are counted in the cleaned text.
@@ -218,6 +221,7 @@ def scan(text: str, catalog: Catalog) -> list[Fragment]:
     """
     lowered = ascii_lower(text)
     mentions_curl = "curl" in lowered
+    words = set(_WORD.findall(lowered))
     parts = [_Capped() for _ in range(4)]
     for run in range(4):
         try:
@@ -226,9 +230,9 @@ def scan(text: str, catalog: Catalog) -> list[Fragment]:
             elif run == 1:
                 _scan_numbers(text, lowered, catalog, parts[1], mentions_curl)
             elif run == 2:
-                _scan_codes(text, lowered, catalog, parts[2])
+                _scan_codes(text, lowered, catalog, parts[2], words)
             else:
-                _scan_wordings(lowered, catalog, parts[3])
+                _scan_wordings(lowered, catalog, parts[3], words)
         except _Full:
             pass
     found = [fragment for part in parts for fragment in part]
@@ -358,7 +362,8 @@ def _status(found: list[Fragment], pos: int, status: int, lowered: str, strength
     found.append(Fragment(pos, "connect" if to_proxy else "status", status, strength=strength))
 
 
-def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]) -> None:
+def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment],
+                words: set[str]) -> None:
     box_codes, oauth_errors = _codes(catalog)
     typed_error = '"type": "error"' in lowered or '"type":"error"' in lowered \
         or "'type': 'error'" in lowered
@@ -379,7 +384,6 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
         found.append(Fragment(m.start(), "desc", text[m.start(group):m.end(group)]))
     for m in _first(_SDK_CODE.finditer(lowered)):
         found.append(Fragment(m.start(1), "box", m[1]))
-    words = set(_WORD.findall(lowered))
     for code in sorted(words & (box_codes | oauth_errors)):
         if "_" not in code:
             continue  # a one-word code (conflict, trashed) counts only after a code key
@@ -388,8 +392,8 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
             found.append(Fragment(pos, kind, code, strength=1))
 
 
-def _scan_wordings(lowered: str, catalog: Catalog, found: list[Fragment]) -> None:
-    words = set(_WORD.findall(lowered))
+def _scan_wordings(lowered: str, catalog: Catalog, found: list[Fragment],
+                   words: set[str]) -> None:
     taken: list[tuple[int, int]] = []
     for needle in _needles(catalog):
         if not needle.words <= words:
