@@ -149,3 +149,29 @@ def test_php_trusts_where_pycurl_does_not(box: RunningBox, php_trusts: Any,
     assert tls["summary"].startswith(opinions.PHP_PASSES)
     assert tls["evidence"]["php"]["status"] in ("pass", "warn")  # certifi lacks the test CA
     assert status == 0
+
+
+def test_requests_is_the_third_opinion(box: RunningBox, php_trusts: Any,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """libcurl's bundle lacks the CA, certifi (given as REQUESTS' store here) and PHP trust it:
+    the tls summary says the bundle is what differs, naming requests/certifi and PHP."""
+    import certifi
+
+    php_trusts(box.ca or "")
+    monkeypatch.setattr(certifi, "where", lambda: box.ca or "")
+    status, checks = preflight(box, capsys, "--only", "tls", cacert=False)
+    tls = checks["tls"]
+    (host,) = [h for h in tls["evidence"]["hosts"] if "requests" in h]
+    assert host["requests"]["code"] == 0
+    assert "requests/certifi and PHP pass" in tls["summary"]
+    assert tls["evidence"]["requests"]["version"]
+
+
+def test_requests_agrees_when_every_stack_has_the_ca(box: RunningBox,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """With --cacert every stack is given the test CA: requests agrees, nothing is added."""
+    status, checks = preflight(box, capsys, "--client", "pycurl", "--only", "tls")
+    (host,) = [h for h in checks["tls"]["evidence"]["hosts"] if "requests" in h]
+    assert host["requests"]["code"] == 0
+    assert status == 0 and "requests/certifi" not in checks["tls"]["summary"]

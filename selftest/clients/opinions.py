@@ -93,11 +93,20 @@ def run(options: Options, client: str | None, only: Sequence[str] = (),
                 on_done(result)
         return results
 
+    third = _ThirdOpinion(options)
+    on_done = third.wrap(on_done)
     if client == "pycurl":
-        return preflight.run(Context(options), only=only, on_done=on_done)
+        return third.all(preflight.run(Context(options), only=only, on_done=on_done))
     build = php.describe() if client == "php" else second_opinion()
     if build is None:
-        return preflight.run(Context(options), only=only, on_done=on_done)
+        return third.all(preflight.run(Context(options), only=only, on_done=on_done))
+    return third.all(_with_php(options, client, build, only, on_done))
+
+
+def _with_php(options: Options, client: str | None, build: php.PhpBuild, only: Sequence[str],
+              on_done: Callable[[CheckResult], None] | None) -> list[CheckResult]:
+    from selftest import preflight
+
     deadline = time.monotonic() + options.timeout_s
     php_ctx = php_context(options, build, deadline)
     versions = stacks(build)
@@ -108,6 +117,41 @@ def run(options: Options, client: str | None, only: Sequence[str] = (),
         done = (lambda r: on_done(mark(r))) if on_done else None
         return [mark(r) for r in preflight.run(php_ctx, only=only, on_done=done)]
     return _both(options, php_ctx, deadline, versions, only, on_done)
+
+
+class _ThirdOpinion:
+    """requests' view added to the tls result once, whether streamed or returned."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self._done: dict[str, CheckResult] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, result: CheckResult) -> CheckResult:
+        if result.check != "tls" or result.status == "skip":
+            return result
+        from selftest.clients import requests_view
+
+        with self._lock:
+            if result.check not in self._done:  # once per run: streamed and returned alike
+                self._done[result.check] = requests_view.annotate(result, self.options,
+                                                                  _php_codes(result))
+            return self._done[result.check]
+
+    def wrap(self, on_done: Callable[[CheckResult], None] | None
+             ) -> Callable[[CheckResult], None] | None:
+        return (lambda r: on_done(self(r))) if on_done else None
+
+    def all(self, results: list[CheckResult]) -> list[CheckResult]:
+        return [self(r) for r in results]
+
+
+def _php_codes(result: CheckResult) -> dict[str, int]:
+    """PHP's handshake code per host, from the second opinion in a tls result's evidence."""
+    side = result.evidence.get("php") or {}
+    hosts = (side.get("evidence") or {}).get("hosts") or () if isinstance(side, dict) else ()
+    return {str(h["host"]): int(h["curl_code"]) for h in hosts
+            if isinstance(h, dict) and "curl_code" in h}
 
 
 def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping[str, str],

@@ -1,0 +1,88 @@
+"""requests as the third opinion on TLS: Python's own TLS stack (the `ssl` module) and certifi.
+
+libcurl (pycurl's, with the bundle `selftest.ca` chose) and PHP's cURL (with `curl.cainfo` or its
+built-in bundle) both verify through libcurl and OpenSSL. requests verifies through Python's `ssl`
+module with certifi's copy of Mozilla's list: when libcurl fails and requests passes, the bundle
+is what differs, not the network. `verdict()` makes one unauthenticated HEAD of the host's root
+(what the clock check sends too; no Box API call) and returns the libcurl-style code it amounts
+to; `annotate()` adds requests' verdict per host to the tls check's result and, where the stacks
+disagree, says so in the summary ("libcurl with the system bundle fails, requests/certifi and
+PHP pass").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import certifi
+import requests
+
+from selftest.checks import CheckResult
+from selftest.checks.context import Options, parallel
+
+#: The libcurl code each requests failure amounts to (the most specific class first).
+_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (requests.exceptions.SSLError, 60),
+    (requests.exceptions.ProxyError, 7),
+    (requests.exceptions.ConnectTimeout, 28),
+    (requests.exceptions.ReadTimeout, 28),
+    (requests.exceptions.ConnectionError, 7),
+    (requests.exceptions.RequestException, 56),
+)
+
+
+def verdict(url: str, options: Options, timeout_s: float = 10.0) -> dict[str, Any]:
+    """requests' view of `url`: {"code": 0 (verified) or the libcurl-style code, "error"}."""
+    proxies = {"https": options.proxy, "http": options.proxy} if options.proxy else None
+    try:
+        with requests.Session() as session:
+            session.trust_env = options.proxy is None  # the environment's proxy, like libcurl
+            response = session.head(url, verify=options.cacert or certifi.where(),
+                                    timeout=timeout_s, allow_redirects=False, proxies=proxies)
+            response.close()
+    except requests.exceptions.RequestException as exc:
+        code = next(c for kind, c in _CODES if isinstance(exc, kind))
+        return {"code": code, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
+    return {"code": 0, "status": response.status_code}
+
+
+def annotate(result: CheckResult, options: Options,
+             php_codes: Mapping[str, int] | None = None) -> CheckResult:
+    """The tls result with requests' verdict for each handshaken host (pinned hosts are left
+    out: requests cannot pin a name to an address); a disagreement is said in the summary."""
+    hosts = [h for h in result.evidence.get("hosts", ()) if isinstance(h, dict)
+             and "curl_code" in h and not _pinned(str(h.get("host")), options)]
+    if not hosts:
+        return result
+    urls = [_url(h) for h in hosts]
+    views = parallel(lambda u: verdict(u, options), urls)
+    notes = []
+    for host, view in zip(hosts, views, strict=True):
+        host["requests"] = view
+        libcurl, php = host.get("curl_code"), (php_codes or {}).get(str(host.get("host")))
+        if libcurl and view["code"] == 0:
+            also = " and PHP pass" if php == 0 else " passes" if php is None else \
+                f" passes (PHP: {php})"
+            notes.append(f"libcurl with {host.get('ca_bundle') or 'its bundle'} fails for "
+                         f"{host['host']}, requests/certifi{also}: the CA bundle is what differs")
+        elif not libcurl and view["code"]:
+            notes.append(f"requests/certifi fails for {host['host']} ({view['error']}) where "
+                         "libcurl verifies: only Python tools are affected")
+    evidence = {**result.evidence, "hosts": list(result.evidence.get("hosts", ())),
+                "requests": {"version": requests.__version__, "ca": certifi.where()}}
+    if not notes:
+        return replace(result, evidence=evidence)
+    return replace(result, evidence=evidence, summary=f"{result.summary}; {'; '.join(notes)}")
+
+
+def _pinned(host: str, options: Options) -> bool:
+    return any(pin.split(":", 1)[0].lower() == host.lower() for pin in options.resolve)
+
+
+def _url(host: Mapping[str, Any]) -> str:
+    name = str(host["host"])
+    name = f"[{name}]" if ":" in name else name
+    port = int(host.get("port", 443))
+    return f"https://{name}{'' if port == 443 else f':{port}'}/"
