@@ -160,7 +160,7 @@ def test_requests_is_the_third_opinion(box: RunningBox, php_trusts: Any,
 
     php_trusts(box.ca or "")
     monkeypatch.setattr(certifi, "where", lambda: box.ca or "")
-    status, checks = preflight(box, capsys, "--only", "tls", cacert=False)
+    _, checks = preflight(box, capsys, "--only", "tls", cacert=False)
     tls = checks["tls"]
     (host,) = [h for h in tls["evidence"]["hosts"] if "requests" in h]
     assert host["requests"]["code"] == 0
