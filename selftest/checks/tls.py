@@ -15,6 +15,7 @@ Box accepts TLS 1.2 and 1.3 only (docs/facts.md §6).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 import certifi
@@ -22,7 +23,13 @@ import certifi
 from selftest.ca import choose_ca_bundle
 from selftest.checks import CheckResult, Finding, Status, finding_from, fold, skipped
 from selftest.checks import php as php_module
-from selftest.checks.certs import MODERN_PROTOCOLS, chain, hostname_matches, session
+from selftest.checks.certs import (
+    MODERN_PROTOCOLS,
+    CertSummary,
+    chain,
+    hostname_matches,
+    session,
+)
 from selftest.checks.context import Context, Target, parallel
 from selftest.checks.dns import literal
 from selftest.checks.reach import UNKNOWN, PathProbe, Reach
@@ -72,20 +79,62 @@ def _verdicts(ctx: Context, target: Target, files: dict[str, str]) -> dict[str, 
     return out
 
 
-def _session_findings(target: Target, evidence: dict[str, Any]) -> list[Finding]:
+@dataclass(frozen=True)
+class Handshake:
+    """What the handshake with one host showed. The findings are judged from these fields; the
+    evidence is rendered from them (never read back by key)."""
+
+    target: Target
+    #: libcurl's code for the handshake with the run's CA bundle (0: verified).
+    curl_code: int
+    ca_bundle: str
+    protocol: str = ""
+    cipher: str = ""
+    alpn: str = ""
+    certs: tuple[CertSummary, ...] = ()
+    #: None for an address literal (nothing to match) or when no certificate was seen.
+    hostname_match: bool | None = None
+    verdicts: tuple[tuple[str, int], ...] = ()
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"host": self.target.host, "port": self.target.port,
+                               "ca_bundle": self.ca_bundle or None, "curl_code": self.curl_code,
+                               "protocol": self.protocol, "cipher": self.cipher,
+                               "alpn": self.alpn, "chain": [c.to_dict() for c in self.certs]}
+        if self.hostname_match is not None:
+            out["hostname_match"] = self.hostname_match
+            out["names"] = list(self.certs[0].dns_names[:5])
+        out["stores"] = {"libcurl": self.curl_code, **dict(self.verdicts)}
+        return out
+
+
+def handshake_from(target: Target, verified: Observation, shown: Observation,
+                   verdicts: dict[str, int] | None = None) -> Handshake:
+    """The Handshake of one host from its verified attempt and the one that showed the chain
+    (the same observation when verification passed)."""
+    certs = tuple(chain(shown.certinfo))
+    found = session(shown.wire)
+    match = hostname_matches(certs[0], target.host) if certs and not literal(target.host) else None
+    return Handshake(target, verified.curl_code, verified.ca_bundle, found["protocol"],
+                     found["cipher"], found["alpn"], certs, match,
+                     tuple((verdicts or {}).items()))
+
+
+def session_findings(shake: Handshake) -> list[Finding]:
+    """Too old a protocol, a certificate about to expire, a certificate for other names."""
+    host = shake.target.host
     found: list[Finding] = []
-    protocol = evidence.get("protocol", "")
-    if protocol and protocol not in MODERN_PROTOCOLS:
-        found.append(Finding("fail", f"{target.host} negotiated {protocol}; Box needs TLS 1.2+",
+    if shake.protocol and shake.protocol not in MODERN_PROTOCOLS:
+        found.append(Finding("fail", f"{host} negotiated {shake.protocol}; Box needs TLS 1.2+",
                              "Update OpenSSL/libcurl on the web host.", ("curl:35",)))
-    leaf = evidence.get("chain", [{}])[0] if evidence.get("chain") else {}
-    if leaf and leaf.get("days_left", 999) < EXPIRY_WARNING_DAYS:
-        found.append(Finding("warn", f"{target.host}'s certificate expires in "
-                             f"{leaf['days_left']} days", "Check the clock; if it is right, "
-                             "the server's certificate is about to expire."))
-    if evidence.get("hostname_match") is False:
-        found.append(Finding("fail", f"the certificate {target.host} sent is for "
-                             f"{', '.join(evidence.get('names', [])) or 'other names'}",
+    days_left = shake.certs[0].days_left() if shake.certs else None
+    if days_left is not None and days_left < EXPIRY_WARNING_DAYS:
+        found.append(Finding("warn", f"{host}'s certificate expires in {days_left} days",
+                             "Check the clock; if it is right, the server's certificate is "
+                             "about to expire."))
+    if shake.hostname_match is False:
+        names = ", ".join(shake.certs[0].dns_names[:5]) or "other names"
+        found.append(Finding("fail", f"the certificate {host} sent is for {names}",
                              "Something between this host and Box answers in its place "
                              "(a proxy, a captive portal, a wrong DNS answer).", ("curl:60",)))
     return found
@@ -114,29 +163,22 @@ def _store_findings(target: Target, verdicts: dict[str, int], main_code: int,
 
 
 def check_host(ctx: Context, target: Target,
-               files: dict[str, str]) -> tuple[list[Finding], dict[str, Any]]:
-    """One host: the handshake, its chain, and every store's verdict."""
+               files: dict[str, str]) -> tuple[list[Finding], dict[str, Any], bool]:
+    """One host: the handshake, its chain, and every store's verdict; (findings, evidence,
+    whether the chain verified)."""
     obs = _handshake(ctx, target, ctx.options.cacert, details=True)
-    evidence: dict[str, Any] = {"host": target.host, "port": target.port,
-                                "ca_bundle": obs.ca_bundle or None,
-                                "curl_code": obs.curl_code}
     if obs.curl_code not in (0, 60, 77, 35, 51, 58, 83, 90, 91):
         failed = finding_from(classify(obs), "fail", f"no TLS connection to {target.host}")
-        return [failed], evidence
+        return [failed], {"host": target.host, "port": target.port,
+                          "ca_bundle": obs.ca_bundle or None, "curl_code": obs.curl_code}, False
     unverified = obs if obs.curl_code == 0 else _handshake(ctx, target, None, False, True)
-    certs = chain(unverified.certinfo)
-    evidence.update(session(unverified.wire))
-    evidence["chain"] = [c.to_dict() for c in certs]
-    if certs and not literal(target.host):
-        evidence["hostname_match"] = hostname_matches(certs[0], target.host)
-        evidence["names"] = list(certs[0].dns_names[:5])
     verdicts = _verdicts(ctx, target, files)
-    evidence["stores"] = {"libcurl": obs.curl_code, **verdicts}
-    findings = _session_findings(target, evidence)
+    shake = handshake_from(target, obs, unverified, verdicts)
+    findings = session_findings(shake)
     findings += _store_findings(target, verdicts, obs.curl_code, bool(ctx.options.cacert))
     if obs.curl_code and not findings:
         findings.append(finding_from(classify(obs), "fail", f"TLS with {target.host} failed"))
-    return findings, evidence
+    return findings, shake.evidence(), obs.curl_code == 0 and not findings
 
 
 def _php(ctx: Context) -> tuple[list[Finding], php_module.PhpFacts | None, Any]:
@@ -206,10 +248,10 @@ def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
         del files["php"]  # already reported above, as error 77
     results = parallel(lambda t: check_host(ctx, t, files), reachable)
     verified = 0
-    for host_findings, evidence in results:
+    for host_findings, evidence, ok in results:
         findings += host_findings
         hosts.append(evidence)
-        verified += evidence.get("curl_code") == 0 and not host_findings
+        verified += ok
     evidence_all: dict[str, Any] = {"hosts": hosts, "stores": files}
     if php_evidence is not None:
         evidence_all["php"] = php_evidence

@@ -215,7 +215,7 @@ def _proxy_check(proxy_url: str, tunnel: Observation | None) -> CheckResult:
 def _tls(doc: Mapping[str, Any]) -> CheckResult:
     from selftest.checks.certs import chain, hostname_matches, session
     from selftest.checks.dns import literal
-    from selftest.checks.tls import _STALE_REMEDY, _session_findings
+    from selftest.checks.tls import _STALE_REMEDY, handshake_from, session_findings
     from selftest.classify import classify
 
     findings: list[Finding] = []
@@ -239,7 +239,7 @@ def _tls(doc: Mapping[str, Any]) -> CheckResult:
         evidence["chain"] = [c.to_dict() for c in certs]
         if certs and not literal(target.host):
             evidence["hostname_match"] = hostname_matches(certs[0], target.host)
-        findings += _session_findings(target, evidence)
+        findings += session_findings(handshake_from(target, verified, shown))
         if verified.curl_code:
             stale = "php" if ca.get("curl.cainfo") and not ca.get("cacert") else "libcurl"
             findings.append(finding_from(classify(verified), "fail", f"PHP's cURL does not "
