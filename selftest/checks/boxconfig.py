@@ -5,27 +5,30 @@ The file is the one the Box developer console downloads (docs/facts.md §3):
 "passphrase"}}, "enterpriseID"}`. The assertion follows Box's JWT guide
 (https://developer.box.com/guides/authentication/jwt/without-sdk/): RS256 with `kid`, a unique
 `jti`, `aud` = the token URL and `exp` = now + 30 s, as the SDKs do. No `iat` is sent: Box
-allows no skew on it, and the clock check measures the skew on its own.
+allows no skew on it, and the clock check measures the skew on its own. The claims, the signing
+and the grant form come from selftest/boxauth.py, the one home of Box's auth facts.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from selftest.boxauth import (
+    ASSERTION_LIFETIME_S,
+    JWT_GRANT,
+    jwt_claims,
+    jwt_grant_form,
+    load_private_key,
+    sign_assertion,
+)
 from selftest.errors import UsageError
 
-#: The SDKs' lifetime for an assertion; Box refuses exp more than 60 s ahead of its clock.
-ASSERTION_LIFETIME_S = 30
-
-JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+__all__ = ["ASSERTION_LIFETIME_S", "JWT_GRANT", "BoxAppConfig", "assertion", "grant_form",
+           "load_box_config"]
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,10 @@ def load_box_config(path: str) -> BoxAppConfig:
     pem = _field(doc, f"{settings}.appAuth.privateKey", path)
     passphrase = (doc.get(settings, {}).get("appAuth", {}).get("passphrase") or "")
     try:
-        key = load_pem_private_key(pem.encode(), password=passphrase.encode() or None)
-    except (ValueError, TypeError) as exc:
+        key = load_private_key(pem, passphrase or None)
+    except ValueError as exc:
         raise UsageError(f"{path}: cannot open the private key (wrong passphrase?): {exc}"
                          ) from None
-    if not isinstance(key, RSAPrivateKey):
-        raise UsageError(f"{path}: the private key is not an RSA key (Box signs with RS256)")
     return BoxAppConfig(
         client_id=_field(doc, f"{settings}.clientID", path),
         client_secret=_field(doc, f"{settings}.clientSecret", path),
@@ -77,25 +78,15 @@ def load_box_config(path: str) -> BoxAppConfig:
 
 
 def assertion(config: BoxAppConfig, token_url: str, now: float | None = None) -> str:
-    """A signed JWT assertion for the enterprise, valid for ASSERTION_LIFETIME_S seconds."""
-    issued = time.time() if now is None else now
-    claims = {
-        "iss": config.client_id,
-        "sub": config.enterprise_id,
-        "box_sub_type": "enterprise",
-        "aud": token_url,
-        "jti": secrets.token_urlsafe(32),
-        "exp": int(issued) + ASSERTION_LIFETIME_S,
-    }
-    return jwt.encode(claims, config.private_key, algorithm="RS256",
-                      headers={"kid": config.public_key_id})
+    """A signed JWT assertion for the enterprise, valid for ASSERTION_LIFETIME_S seconds.
+
+    `aud` is the token URL the form is posted to: api.box.com's for Box, the fake's own for a
+    fake (which accepts both, boxauth.py says why).
+    """
+    claims = jwt_claims(config.client_id, config.enterprise_id, audience=token_url, now=now)
+    return sign_assertion(claims, config.private_key, config.public_key_id)
 
 
 def grant_form(config: BoxAppConfig, token_url: str) -> dict[str, str]:
     """The form fields of the JWT grant (never a refresh grant: that would log the plugin out)."""
-    return {
-        "grant_type": JWT_GRANT,
-        "assertion": assertion(config, token_url),
-        "client_id": config.client_id,
-        "client_secret": config.client_secret,
-    }
+    return jwt_grant_form(assertion(config, token_url), config.client_id, config.client_secret)
