@@ -10,7 +10,7 @@ import pytest
 
 from selftest import preflight
 from selftest.cli import main
-from selftest.commands.preflight import parse_size, proxy_url, secrets_of, valid_host
+from selftest.commands._preflight_options import parse_size, proxy_url, secrets_of, valid_host
 
 LOCAL = ["--api-base", "http://127.0.0.1:9", "--upload-base", "http://127.0.0.1:9/api"]
 

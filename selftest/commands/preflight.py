@@ -1,55 +1,35 @@
 """`selftest preflight` — can this machine back up to Box? dns, proxy, tls, clock, token, quota.
 
-Every input is read and checked here, before any check runs and before any packet is sent: a
-missing or unusable file, a malformed size, URL, host name, folder id or --resolve entry, a proxy
-libcurl cannot use, a token no Box token looks like, or a --junit-xml path that cannot be written
-raises UsageError (one stderr line naming the flag, exit 2, never a traceback, never a half-run
-report). Secrets read here (the token, the app's client secret, proxy passwords) are collected
-so that the renderers scrub them from any output, whatever path they took to get there. The
-checks live in `selftest.checks`, the runner in `selftest.preflight`, the renderers in
-`selftest.commands._preflight_output`.
+Every input is read and checked before any check runs and before any packet is sent
+(`selftest.commands._preflight_options`: argparse values in, Options out), and a --junit-xml or
+--output path that cannot be written is refused up front: a bad input is one stderr line naming
+the flag, exit 2, never a traceback, never a half-run report. The checks live in
+`selftest.checks`, the runner in `selftest.preflight`, the renderers in
+`selftest.commands._preflight_output`; this module parses, runs (stopping cleanly on Ctrl-C or
+SIGTERM) and picks the exit status.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import ipaddress
-import os
-import re
 import signal
-import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import quote, unquote, urlsplit
 
+from selftest.commands._preflight_options import options_from, secrets_of
 from selftest.errors import UsageError
 from selftest.status import ExitStatus
 
 if TYPE_CHECKING:  # the checks are imported when preflight is the command (start-up time)
     from selftest.checks import CheckResult
-    from selftest.checks.context import Options
     from selftest.environment import Environment
 
 HELP = "check DNS, proxy, TLS, clock, token and quota on the way to Box"
 
 FORMATS = ("text", "json", "openmetrics")
 
-#: Below this a run cannot even connect: every check would time out and blame the network.
-MIN_TIMEOUT_S = 1.0
-MAX_TIMEOUT_S = 3600.0
-
-#: Proxy schemes libcurl accepts (https://curl.se/libcurl/c/CURLOPT_PROXY.html).
-PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
-
-_RESOLVE = re.compile(r"^\+?(\[[^\]]+\]|[^:\s]+):(\d+|\*):(\S+)$")
-#: One DNS label (RFC 1123; `_` too, which real DNS names carry).
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
-_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
-#: What a bearer token can hold (RFC 6750 b64token): printable ASCII, no spaces.
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -87,234 +67,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add("--host", action="append", default=[], metavar="HOST", help="extra host (repeatable)")
     add("--only", action="append", default=[], choices=CHECK_NAMES, metavar="CHECK",
         help=f"run only this check (repeatable): {', '.join(CHECK_NAMES)}")
-
-
-# --- checking the command line -----------------------------------------------------------------
-
-
-def parse_size(text: str, flag: str = "--backup-size") -> int:
-    """Bytes from "123", "500MB", "2G", "1.5 GiB" (binary units, as `du -h` and WordPress use).
-    Raises UsageError for anything else."""
-    match = _SIZE.match(text)
-    if not match:
-        raise UsageError(f"{flag}: cannot read size {text!r}: use bytes or a number with "
-                         "K, M, G or T")
-    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
-
-
-def _address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.strip("[]").split("%")[0])
-    except ValueError:
-        return False
-    return True
-
-
-def valid_host(host: str) -> bool:
-    """A DNS name (RFC 1123 labels, at most 253 characters) or an IP address literal."""
-    if _address(host):
-        return True
-    name = host[:-1] if host.endswith(".") else host
-    return 0 < len(name) <= 253 and all(_LABEL.match(label) for label in name.split("."))
-
-
-def _port(text: str, flag: str, value: str) -> None:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise UsageError(f"{flag} has a bad port in {value!r}: use 1 to 65535")
-
-
-def _base(url: str | None, default: str, flag: str) -> str:
-    if url is None:
-        return default
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{flag} must be an http(s) URL with a host, not {url!r}")
-    try:
-        parts.port  # noqa: B018  (raises ValueError for a bad port)
-    except ValueError:
-        raise UsageError(f"{flag} has a bad port: {url!r}") from None
-    if not valid_host(parts.hostname):
-        raise UsageError(f"{flag}: {parts.hostname!r} is not a valid host name")
-    return url.rstrip("/")
-
-
-def _extra_host(text: str) -> str:
-    parts = urlsplit(f"https://{text}")
-    try:
-        parts.port  # noqa: B018
-    except ValueError:
-        raise UsageError(f"--host has a bad port: {text!r}") from None
-    if (not text or not parts.hostname or not valid_host(parts.hostname) or parts.path
-            or "@" in parts.netloc or parts.query or parts.fragment):
-        raise UsageError(f"--host wants a host name (HOST or HOST:PORT), not {text!r}")
-    return text
-
-
-def _resolve(entry: str) -> str:
-    match = _RESOLVE.match(entry)
-    if not match:
-        raise UsageError(f"--resolve wants HOST:PORT:ADDRESS, not {entry!r}")
-    if match.group(2) != "*":
-        _port(match.group(2), "--resolve", entry)
-    bad = [a for a in match.group(3).split(",") if not _address(a)]
-    if bad:
-        raise UsageError(f"--resolve {entry!r}: {bad[0]!r} is not an IP address")
-    return entry
-
-
-def proxy_url(text: str, flag: str = "--proxy") -> str:
-    """A proxy URL libcurl reads as meant: scheme checked, host and port checked, and the user and
-    password percent-encoded — curl splits user info at the LAST '@' before the host, but libcurl
-    8 refuses a raw '@' in it ("Unsupported proxy syntax"). "" means no proxy, as for curl."""
-    if text == "":
-        return ""
-    if any(c.isspace() for c in text):
-        raise UsageError(f"{flag} must be a proxy URL (http://HOST:PORT), not {text!r}")
-    url = text if "://" in text else f"http://{text}"
-    scheme, _, rest = url.partition("://")
-    if scheme.lower() not in PROXY_SCHEMES:
-        raise UsageError(f"{flag}: libcurl has no {scheme}:// proxies; use "
-                         f"{', '.join(s + '://' for s in PROXY_SCHEMES)}")
-    authority = rest.split("/", 1)[0]
-    userinfo, at, hostport = authority.rpartition("@")
-    host, port = _split_hostport(hostport)
-    if not valid_host(host):
-        raise UsageError(f"{flag}: {host!r} is not a valid proxy host name")
-    if port:
-        _port(port, flag, hostport)
-    if not at:
-        return url
-    user, colon, password = userinfo.partition(":")
-    encoded = quote(unquote(user), safe="") + (colon + quote(unquote(password), safe=""))
-    return f"{scheme}://{encoded}@{hostport}"
-
-
-def _split_hostport(hostport: str) -> tuple[str, str]:
-    if hostport.startswith("["):
-        host, _, rest = hostport[1:].partition("]")
-        return host, rest.removeprefix(":")
-    host, _, port = hostport.partition(":")
-    return host, port
-
-
-def _read_token(path: str | None, env: Mapping[str, str]) -> str | None:
-    if path is None:
-        token = env.get("BOX_ACCESS_TOKEN", "").strip() or None
-        where = "BOX_ACCESS_TOKEN"
-    else:
-        where = f"--token-file {path!r}"
-        try:
-            with open(path, encoding="utf-8") as handle:
-                token = handle.read(64 * 1024).strip()
-        except OSError as exc:
-            raise UsageError(f"cannot read token file {path!r}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"{where} is not UTF-8 text: is it the token file?") from None
-        if not token:
-            raise UsageError(f"token file {path!r} is empty")
-    if token is not None and not _TOKEN.match(token):
-        raise UsageError(f"{where} holds characters no Box token has (non-ASCII, spaces or "
-                         "line breaks): copy the token again, as plain text")
-    return token
-
-
-def _backup_file(path: str) -> tuple[int, str]:
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise UsageError(f"--backup-file {path!r}: {exc.strerror}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"--backup-file {path!r} is a directory: name the .wpress file")
-    if not stat.S_ISREG(info.st_mode):
-        raise UsageError(f"--backup-file {path!r} is not a regular file")
-    return info.st_size, os.path.basename(path)
-
-
-def _backup(args: argparse.Namespace) -> tuple[int | None, str | None]:
-    size, name = _backup_file(args.backup_file) if args.backup_file else (None, None)
-    if args.backup_size:
-        size = parse_size(args.backup_size)
-    return size, name
-
-
-def _check_paths(args: argparse.Namespace) -> None:
-    from selftest.ca import choose_ca_bundle
-    from selftest.checks.wpconfig import load as load_wp_config
-
-    if not MIN_TIMEOUT_S <= args.timeout <= MAX_TIMEOUT_S:  # also refuses nan
-        raise UsageError(f"--timeout must be between {MIN_TIMEOUT_S:g} and {MAX_TIMEOUT_S:g} "
-                         f"seconds, not {args.timeout:g}")
-    if args.cacert:
-        choose_ca_bundle(args.cacert)  # raises UsageError when missing
-    if args.wp_config:
-        load_wp_config(args.wp_config)
-    if args.wp_path and not os.path.isdir(args.wp_path):
-        raise UsageError(f"--wp-path {args.wp_path!r} is not a directory")
-    if not re.fullmatch(r"\d{1,20}", str(args.folder_id)):
-        raise UsageError(f"--folder-id must be a Box folder id (digits, 0 for All Files), "
-                         f"not {args.folder_id!r}")
-
-
-def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
-    """Checked Options from parsed arguments. Raises UsageError for any unusable input."""
-    from selftest.checks.boxconfig import load_box_config
-    from selftest.checks.context import Options
-
-    _check_paths(args)
-    custom = args.api_base is not None or args.upload_base is not None
-    size, name = _backup(args)
-    return Options(
-        api_base=_base(args.api_base, "https://api.box.com", "--api-base"),
-        upload_base=_base(args.upload_base, "https://upload.box.com/api", "--upload-base"),
-        custom_bases=custom,
-        cacert=args.cacert,
-        proxy=None if args.proxy is None else proxy_url(args.proxy),
-        resolve=tuple(_resolve(e) for e in args.resolve),
-        timeout_s=args.timeout,
-        backup_size=size,
-        backup_name=name,
-        folder_id=str(args.folder_id),
-        box_config=load_box_config(args.box_config) if args.box_config else None,
-        token=_read_token(args.token_file, env),
-        wp_config=args.wp_config,
-        wp_path=args.wp_path,
-        extra_hosts=tuple(_extra_host(h) for h in args.host),
-    )
-
-
-def secrets_of(options: Options, env: Mapping[str, str] | None = None) -> Callable[[Any], Any]:
-    """A function that replaces every secret this run knows of, wherever it appears in a value."""
-    from selftest.checks.proxyenv import HTTPS_PROXY_VARIABLES, split_credentials
-    from selftest.checks.wpconfig import load as load_wp_config
-    from selftest.redact import REDACTED
-
-    env = os.environ if env is None else env
-    found = [options.token or ""]
-    if options.box_config is not None:
-        found.append(options.box_config.client_secret)
-    for url in [options.proxy or "", *(env.get(v, "") for v in HTTPS_PROXY_VARIABLES)]:
-        found.append(split_credentials(url)[1])
-    if options.wp_config:
-        found.append(load_wp_config(options.wp_config).proxy_password)
-    # Each secret also as it appears percent-encoded in a URL, or decoded from one.
-    found += [quote(s, safe="") for s in found] + [unquote(s) for s in found]
-    secrets = sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
-
-    def scrub(value: Any) -> Any:
-        if isinstance(value, str):
-            for secret in secrets:
-                value = value.replace(secret, REDACTED)
-            return value
-        if isinstance(value, dict):
-            return {k: scrub(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [scrub(v) for v in value]
-        return value
-
-    return scrub
-
-
-# --- running -----------------------------------------------------------------------------------
 
 
 def _progress(stream: TextIO) -> Callable[[CheckResult], None]:
