@@ -135,3 +135,12 @@ def test_control_api_index_and_404(box: Any) -> None:
     assert "clock_offset_s" in index["setting_names"]
     missing = _ctl(box, "GET", "/nope")
     assert missing.status_code == 404 and "GET /" in missing.json()["error"]
+
+
+def test_account_flags_are_settings(box: Any) -> None:
+    """terms_of_service_required set through the control API: every call gets Box's 400."""
+    assert _ctl(box, "POST", "/settings", json={"terms_of_service_required": True}).ok
+    refused = _me(box)
+    assert refused.status_code == 400 and refused.json()["code"] == "terms_of_service_required"
+    _ctl(box, "POST", "/reset")
+    assert _me(box).status_code == 200

@@ -34,6 +34,9 @@ SETTINGS: dict[str, tuple[str, type]] = {
     "clock_offset_s": ("clock", float),
     "space_amount": ("user", int), "space_used": ("user", int),
     "max_upload_size": ("user", int),
+    # The main user's account state: each flag makes every API call fail with its Box code.
+    "password_reset_required": ("user", bool), "terms_of_service_required": ("user", bool),
+    "email_confirmation_required": ("user", bool), "location_blocked": ("user", bool),
     "requests_per_window": ("config", int), "uploads_per_window": ("config", int),
     "token_requests_per_window": ("config", int), "rate_window_s": ("config", float),
     "latency_ms": ("config", int), "commit_processing_s": ("config", float),

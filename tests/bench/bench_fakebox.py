@@ -166,12 +166,12 @@ def round_trip_body(figures: dict[str, float | int | str]) -> str:
     ])
 
 
-def fuzz_body(max_examples: int) -> str:
+def fuzz_body(max_examples: int, spec: Path) -> str:
     sys.path.insert(0, str(REPO / "tests"))
     from fakebox_fuzz import run
 
     began = time.monotonic()
-    result = run(SPEC, max_examples=max_examples)
+    result = run(spec, max_examples=max_examples)
     took = time.monotonic() - began
     statuses = ", ".join(f"{code}: {count}" for code, count in sorted(result.statuses.items()))
     lines = [
@@ -198,6 +198,8 @@ def main() -> None:
     parser.add_argument("--part-size", type=int, default=8 * MIB)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--fuzz", type=int, metavar="N", help="fuzz with N cases per operation")
+    parser.add_argument("--spec", type=Path, default=SPEC,
+                        help=f"Box's OpenAPI spec (default: {SPEC})")
     parser.add_argument("--write", type=Path, help="update this file's sections")
     args = parser.parse_args()
     if args.backup_bytes:
@@ -206,7 +208,7 @@ def main() -> None:
         if args.write:
             write_section(args.write, "fakebox-backup", "fake Box: big backup round trip", body)
     if args.fuzz:
-        body = fuzz_body(args.fuzz)
+        body = fuzz_body(args.fuzz, args.spec)
         print(body)
         if args.write:
             write_section(args.write, "fakebox-fuzz", "fake Box: schemathesis fuzz", body)
