@@ -84,21 +84,23 @@ def ascii_lower(text: str) -> str:
 # Every pattern below runs on the ASCII-lower-cased text and starts with a literal or a small
 # character class, so the regex engine skips ahead in C; a "not after a letter" condition is
 # checked in Python (`_glued`), since a look-behind at the start would defeat that skipping.
+# Optional separators before a number are possessive (`?+`, `{0,3}+`): they cannot hold a
+# digit, so giving characters back could never help, and a failed try ends at once.
 _NUM_END = r"(?![0-9a-z])(?!\.[0-9])"
 #: A curl word, its usual suffixes and connectives, then the code: every wrapper of issue 9.
 _CURL_CODE = re.compile(
     r"curl(?:_easy_perform(?:\(\))?|[ _.-]{0,2}(?:error_?|errno|err|code|exception))?(?![a-z/])"
     r"(?:[ :=#\[\](,'\"-]|error|errno|err|code|number|no\.|returned|status|failed|with|result"
-    r"|said|exit){0,8}?"
+    r"|said|exit){0,8}+"
     r"([0-9]{1,3})" + _NUM_END)
 _CURLE_NAME = re.compile(r"curle_[a-z0-9_]{2,40}(?![a-z0-9_])")
 _CURL_EASY = re.compile(r"\[curl-easy\]\[([a-z0-9_]{2,40})\]")
 #: A keyword then a number: an HTTP status (100..599) or, after an error word, a weak curl code.
 _KEYWORD_NUMBER = re.compile(
-    r"(?P<key>h(?:ttps?(?:[ _/-]?(?:status|code|error|response))?(?:[ _]code)?)"
+    r"(?P<key>(?>h(?:ttps?(?:[ _/-]?(?:status|code|error|response))?(?:[ _]code)?)"
     r"|s(?:tatus(?:[ _-]?code)?)|r(?:esponse(?:[ _-]?code)?|eturned an error code|eturned error)"
-    r"|e(?:rror[ _-]?code|rr(?:or)?(?:[ _-]?(?:no|number))?|rrcode|rrno)|c(?:ode))"
-    r"[\"']?[ ]{0,3}(?:[:=#]|is|of)?[ ]{0,3}[\[(\"']?[ ]{0,2}(?P<n>[0-9]{1,3})" + _NUM_END)
+    r"|e(?:rror[ _-]?code|rrcode|rrno|rr(?:or)?(?:[ _-]?(?:no|number))?)|c(?:ode)))"
+    r"[\"']?+[ ]{0,3}+(?:[:=#]|is|of)?+[ ]{0,3}+[\[(\"']?+[ ]{0,2}+(?P<n>[0-9]{1,3})" + _NUM_END)
 _HTTPISH = ("http", "status", "response", "returned", "error code", "error_code", "error-code",
             "code")
 _STATUS_LINE = re.compile(r"http/[0-3](?:\.[0-9])?[ ]{1,3}([1-5][0-9][0-9])" + _NUM_END)
@@ -131,7 +133,7 @@ _PAREN_STATUS = re.compile(r"\(([1-5][0-9][0-9])\)")
 _LINE_STATUS = re.compile(r"\n[ ]{0,8}([1-5][0-9][0-9]):[ ]{0,3}[\[{]")
 #: JSON / dict / JS-object / form keys that carry a Box code or an OAuth error.
 _CODE_KEY = re.compile(
-    r"(?P<key>code|error)[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
+    r"(?P<key>code|error)[\"']?+[ ]{0,3}+(?:=>|[:=])[ ]{0,3}+"
     r"(?:(?P<q>[\"'])(?P<v>[a-z][a-z0-9_]{1,60})(?P=q)|(?P<bare>[a-z][a-z0-9_]{2,60})\b)")
 _DESCRIPTION = re.compile(
     r"error_description[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"

@@ -49,9 +49,9 @@ def run_once(text: str) -> float:
     return time.perf_counter() - start
 
 
-def fuzz(examples: int) -> dict[str, object]:
-    """Run `examples` hypothesis inputs; the worst time, the mean, and every traceback."""
-    times: list[float] = []
+def fuzz(examples: int) -> tuple[int, float, float, float, list[str]]:
+    """Run `examples` hypothesis inputs: (inputs, worst s, worst single run s, mean ms, tracebacks)."""
+    times: list[tuple[float, str]] = []
     failures: list[str] = []
 
     @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
@@ -59,13 +59,18 @@ def fuzz(examples: int) -> dict[str, object]:
     @given(pasted_text())
     def one(text: str) -> None:
         try:
-            times.append(run_once(text))
+            times.append((run_once(text), text))
         except Exception:
             failures.append(traceback.format_exc(limit=3))
 
     one()
-    return {"inputs": len(times) + len(failures), "worst_s": max(times, default=0.0),
-            "mean_ms": 1000 * sum(times) / max(len(times), 1), "tracebacks": failures}
+    # One run on a shared 2-core machine includes scheduling and GC pauses: the 20 slowest
+    # inputs are timed 3 times more and their best time kept, as the input's own cost.
+    slowest = sorted(times, key=lambda item: -item[0])[:20]
+    worst = max((min(run_once(text) for _ in range(3)) for _, text in slowest), default=0.0)
+    single = max((t for t, _ in times), default=0.0)
+    mean_ms = 1000 * sum(t for t, _ in times) / max(len(times), 1)
+    return len(times) + len(failures), worst, single, mean_ms, failures
 
 
 def shapes() -> dict[str, str]:
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path)
     args = parser.parse_args(argv)
     explain("60")  # the catalog is loaded once per process, as in the command
-    fuzzed = fuzz(args.examples)
+    inputs, worst, single, mean_ms, failures = fuzz(args.examples)
     rows, worst_per_mb, shape_failures = [], 0.0, 0
     for name, text in shapes().items():
         try:
@@ -115,16 +120,17 @@ def main(argv: list[str] | None = None) -> int:
         worst_per_mb = max(worst_per_mb, per_mb or 0.0)
         rows.append(f"| {name} | {len(text):,} | {1000 * seconds:.0f} ms | "
                     f"{f'{per_mb:.2f} s' if per_mb is not None else '-'} |")
-    tracebacks = len(fuzzed["tracebacks"]) + shape_failures  # type: ignore[arg-type]
+    tracebacks = len(failures) + shape_failures
     body = "\n".join([
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.platform()}, Python "
         f"{platform.python_version()}; `python tests/bench/bench_explain.py --examples "
         f"{args.examples}`. Each input is explained and rendered as text and as JSON, in one "
         "process (the catalog loaded once).",
         "",
-        f"- fuzz: {fuzzed['inputs']:,} hypothesis inputs (real fragments glued in any order, "
-        f"noise, raw bytes): worst {1000 * float(fuzzed['worst_s']):.0f} ms, mean "  # type: ignore[arg-type]
-        f"{float(fuzzed['mean_ms']):.2f} ms, {len(fuzzed['tracebacks'])} tracebacks",  # type: ignore[arg-type]
+        f"- fuzz: {inputs:,} hypothesis inputs (real fragments glued in any order, noise, raw "
+        f"bytes): worst {1000 * worst:.0f} ms (that input's best of 3 re-runs; the worst single "
+        f"run, pauses of the shared machine included, {1000 * single:.0f} ms), mean "
+        f"{mean_ms:.2f} ms, {len(failures)} tracebacks",
         f"- pathological shapes: worst {worst_per_mb:.2f} s per MB, {shape_failures} tracebacks",
         f"- tracebacks in all: {tracebacks}",
         "",
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         *rows,
     ])
     print(body)
-    for failure in list(fuzzed["tracebacks"])[:3]:  # type: ignore[call-overload]
+    for failure in failures[:3]:
         print(failure, file=sys.stderr)
     if args.write:
         write_section(args.write, "explain", "explain: fuzz and pathological input", body)
