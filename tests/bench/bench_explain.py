@@ -50,7 +50,7 @@ def run_once(text: str) -> float:
 
 
 def fuzz(examples: int) -> tuple[int, float, float, float, list[str]]:
-    """Run `examples` hypothesis inputs: (inputs, worst s, worst single run s, mean ms, tracebacks)."""
+    """Run `examples` inputs: (count, worst s, worst single run s, mean ms, tracebacks)."""
     times: list[tuple[float, str]] = []
     failures: list[str] = []
 
