@@ -150,3 +150,12 @@ def test_messages_name_the_flag_without_network(capsys: pytest.CaptureFixture[st
         main(["preflight", "--help"])
     assert "--folder-id" in capsys.readouterr().out
     assert os.environ.get("BOX_ACCESS_TOKEN") is None
+
+
+def test_token_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """A token file saved with a UTF-8 byte-order mark (Notepad) is read without it."""
+    from selftest.commands._preflight_options import _read_token
+
+    token = tmp_path / "token"
+    token.write_bytes(b"\xef\xbb\xbfT0ken-from-notepad\r\n")
+    assert _read_token(str(token), {}) == "T0ken-from-notepad"

@@ -57,6 +57,18 @@ def speaks_box_errors(obs: Observation) -> bool:
         obs.headers.get("www-authenticate", "").lower().startswith("bearer"))
 
 
+def impostor(obs: Observation | None, box_shaped: bool = False) -> bool:
+    """Whether an answer that is not the Box-shaped success came from something else: any 2xx
+    (Box's would have been `box_shaped`), or a refusal below 500 that carries neither a Box
+    nor an OAuth error (an HTML login page, a WAF's 403, a redirect to a portal). Box's
+    gateways may answer 5xx in any shape, so those stay Box's trouble."""
+    if obs is None or obs.curl_code or obs.http_status is None or obs.http_status >= 500:
+        return False
+    if obs.http_status < 300:
+        return not box_shaped
+    return not speaks_box_errors(obs)
+
+
 def describe(obs: Observation) -> str:
     """What answered, in a few words: an HTML page, a non-JSON body, JSON of another shape."""
     kind = obs.headers.get("content-type", "").split(";")[0].strip() or "no content type"

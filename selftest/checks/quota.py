@@ -16,7 +16,7 @@ from typing import Any
 
 from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, fold, skipped
 from selftest.checks.boxapi import access_token, users_me
-from selftest.checks.boxshape import is_upload_preflight, json_object, not_box, speaks_box_errors
+from selftest.checks.boxshape import impostor, is_upload_preflight, json_object, not_box
 from selftest.checks.context import Context
 from selftest.checks.reach import UNKNOWN, Reach
 from selftest.classify import classify
@@ -94,11 +94,11 @@ def preflight_upload(ctx: Context, token: str, size: int | None) -> tuple[Findin
     if obs is None:
         return Finding("skip", "the run's budget of Box API calls is spent"), evidence
     evidence["observed"] = obs.to_dict()
-    if obs.ok and obs.http_status == 200 and is_upload_preflight(json_object(obs.body)):
+    box_shaped = obs.http_status == 200 and is_upload_preflight(json_object(obs.body))
+    if obs.ok and box_shaped:
         return Finding("pass", "Box would accept the upload"), evidence
     diagnosis = classify(obs)
-    if not obs.curl_code and obs.http_status is not None and obs.http_status < 500 and (
-            obs.ok or not speaks_box_errors(obs)):
+    if impostor(obs, box_shaped):
         found = not_box(ctx.api.host, "OPTIONS /2.0/files/content", obs, request.url)
         return Finding(found.status, found.summary, found.remedy, diagnosis.ids), evidence
     code = obs.box_error.code if obs.box_error else ""

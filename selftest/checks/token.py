@@ -11,7 +11,7 @@ from typing import Any
 
 from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, fold, skipped
 from selftest.checks.boxapi import Call, access_token, jwt_grant, token_url, users_me
-from selftest.checks.boxshape import not_box, speaks_box_errors
+from selftest.checks.boxshape import impostor, not_box
 from selftest.checks.context import Context
 from selftest.checks.reach import UNKNOWN, Reach
 from selftest.classify import classify
@@ -39,22 +39,12 @@ def _call_budget_spent() -> Finding:
     return Finding("skip", "the run's budget of Box API calls is spent")
 
 
-def _impostor(call: Call) -> bool:
-    """Whether the answer is not Box's: a 200 of the wrong shape, or a refusal below 500 that
-    carries neither a Box error nor an OAuth error (an HTML login page, a WAF's 403, a redirect
-    to a portal). Box's gateways may answer 5xx in any shape, so those are Box's trouble."""
-    obs = call.obs
-    if obs is None or obs.curl_code or obs.http_status is None or obs.http_status >= 500:
-        return False
-    return obs.http_status == 200 or not speaks_box_errors(obs)
-
-
 def grant_finding(ctx: Context, grant: Call) -> Finding:
     if grant.obs is None:
         return _call_budget_spent()
     if grant.ok and grant.doc.get("access_token"):
         return Finding("pass", "JWT grant accepted")
-    if _impostor(grant):
+    if impostor(grant.obs):
         return not_box(ctx.api.host, "POST /oauth2/token", grant.obs, token_url(ctx))
     diagnosis = classify(grant.obs)
     remedy = next((_GRANT_REMEDY[i] for i in diagnosis.ids if i in _GRANT_REMEDY), None)
@@ -69,7 +59,7 @@ def me_finding(ctx: Context, me: Call) -> Finding:
     if me.is_box_user:
         return Finding("pass", "token accepted")
     url = ctx.api_url("/2.0/users/me")
-    if _impostor(me):
+    if impostor(me.obs):
         found = not_box(ctx.api.host, "GET /2.0/users/me", me.obs, url)
         return Finding(found.status, found.summary, found.remedy, classify(me.obs).ids)
     diagnosis = classify(me.obs)

@@ -153,7 +153,8 @@ def _read_token(path: str | None, env: Mapping[str, str]) -> str | None:
     else:
         where = f"--token-file {path!r}"
         try:
-            with open(path, encoding="utf-8") as handle:
+            # utf-8-sig: a token saved by Notepad starts with a byte-order mark.
+            with open(path, encoding="utf-8-sig") as handle:
                 token = handle.read(64 * 1024).strip()
         except OSError as exc:
             raise UsageError(f"cannot read token file {path!r}: {exc.strerror}") from None
