@@ -219,3 +219,17 @@ def test_429_with_retry_after_is_retried(client: BoxClient, fake: Served) -> Non
     before = len(fake.seen("get", "/users/me", 429))
     assert client.users.get_user_me().id == fake.box.state.main_user.id
     assert len(fake.seen("get", "/users/me", 429)) == before + 1
+
+
+def test_box_sdk_gen_ignores_lower_case_retry_after(client: BoxClient, fake: Served,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding the fake reproduces: Box sends `retry-after` in lower case, box-sdk-gen 1.17
+    looks up `Retry-After` in a plain dict, misses it, and waits its own backoff instead."""
+    from box_sdk_gen.networking import box_network_client
+
+    waits: list[float] = []
+    monkeypatch.setattr(box_network_client.time, "sleep", waits.append)
+    fake.box.state.inject(429, "rate_limit_exceeded", path_prefix="/2.0/users/me",
+                          retry_after_s=20)
+    assert client.users.get_user_me().id == fake.box.state.main_user.id
+    assert len(waits) == 1 and waits[0] < 20  # the header's 20 s were not honoured

@@ -178,10 +178,17 @@ def test_jwt_under_clock_skew_recovers_from_the_date_header(
     assert [r.body["error_description"] for r in refusals] == [refusal]
 
 
-def test_429_with_retry_after_is_retried(client: Client, fake: Served) -> None:
-    """A 429 rate_limit_exceeded with retry-after: 1 is retried, and the call succeeds."""
+def test_429_with_retry_after_is_retried(client: Client, fake: Served,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 429 rate_limit_exceeded with Box's lower-case retry-after: 7 is retried after 7 s
+    (boxsdk reads headers case-insensitively), and the call succeeds."""
+    from boxsdk.network import default_network
+
+    waits: list[float] = []
+    monkeypatch.setattr(default_network.time, "sleep", waits.append)
     fake.box.state.inject(429, "rate_limit_exceeded", path_prefix="/2.0/users/me",
-                          retry_after_s=1)
+                          retry_after_s=7)
     before = len(fake.seen("get", "/users/me", 429))
     assert client.user().get().id == fake.box.state.main_user.id
     assert len(fake.seen("get", "/users/me", 429)) == before + 1
+    assert waits == [7]
