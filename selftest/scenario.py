@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from selftest import tomlcache
 from selftest.errors import ScenarioError
 
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires"}
@@ -129,7 +130,10 @@ def scenarios_dir() -> Path:
 def load(path: Path) -> Scenario:
     """Read and validate one scenario file. Raises ScenarioError naming the file and the problem."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # selftest's own scenarios are parsed once, then read from JSON copies (start-up time,
+        # selftest/tomlcache.py); a user's files are parsed as they are, nothing written there.
+        raw = (tomlcache.load(path) if path.parent == scenarios_dir()
+               else tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

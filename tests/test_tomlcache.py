@@ -77,3 +77,21 @@ def test_dates_are_parsed_each_time(tmp_path: Path) -> None:
     path = data_file(tmp_path, "when = 2026-12-01\n")
     assert str(tomlcache.load(path)["when"]) == "2026-12-01"
     assert not (tmp_path / "__pycache__").exists()
+
+
+
+def test_selftests_scenarios_are_cached_a_users_are_not(tmp_path: Path) -> None:
+    """A bundled scenario gets its copy; nothing is written beside a user's own scenario file."""
+    from selftest.scenario import load, scenarios_dir
+
+    bundled = scenarios_dir() / "curl-52.toml"
+    beside = scenarios_dir() / "__pycache__" / "curl-52.toml.json"
+    beside.unlink(missing_ok=True)
+    load(bundled)
+    user_cache = tmp_path / "user-cache" / "selftest"
+    assert beside.exists() or any(user_cache.glob("*-curl-52.toml.json"))
+    own = tmp_path / "mine" / "mine-52.toml"
+    own.parent.mkdir()
+    own.write_text(bundled.read_text().replace('id = "curl-52"', 'id = "mine-52"'))
+    assert load(own).documents == "curl:52"
+    assert os.listdir(own.parent) == ["mine-52.toml"]
