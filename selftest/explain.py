@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selftest import catalog as catalog_module
 from selftest.catalog import Catalog, Entry
 from selftest.classify import Diagnosis, classify, timeout_phase
-from selftest.evidence import Fragment, clean, scan
 from selftest.observe import BoxError, OAuthError, Observation
 from selftest.redact import redact_text
+
+if TYPE_CHECKING:
+    from selftest.evidence import Fragment
 
 #: Findings further apart than this many lines are separate errors.
 GAP_LINES = 6
@@ -125,10 +127,15 @@ class Explanation:
 def explain(text: str, catalog: Catalog | None = None) -> Explanation:
     """Diagnose pasted text. Unrecognised text gives an Explanation with no findings."""
     catalog = catalog or catalog_module.load()
+    if len(text) <= 4096:
+        # `60`, `60 429`, `http:409`: names need no scanner (nor its patterns, compiled on import).
+        simple = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        named = _named_list(simple, catalog)
+        if named is not None:
+            return Explanation(text, tuple(_dedupe(named)))
+    from selftest.evidence import clean, scan
+
     cleaned = clean(text)
-    named = _named_list(cleaned, catalog)
-    if named is not None:
-        return Explanation(text, tuple(_dedupe(named)))
     groups = _groups(scan(cleaned, catalog), cleaned)
     findings = _distinct(groups, cleaned, catalog, weak_ok=False)
     if not findings:
