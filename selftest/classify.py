@@ -13,7 +13,6 @@ here is catalog data; this module holds none.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -56,7 +55,7 @@ def classify(obs: Observation, catalog: Catalog | None = None) -> Diagnosis:
         if variant != curl_id:
             ids.append(variant)  # curl:35 -> curl:35:revocation-offline: the code, then its cause
         detail = _curl_detail(catalog, obs)
-    connect_status = obs.connect_status or _connect_status_in_message(obs)
+    connect_status = obs.connect_status or _connect_status_in_message(obs, catalog)
     if connect_status >= 400:
         ids.append(_http_id(catalog, connect_status))
     elif obs.http_status is not None and obs.http_status >= 400:
@@ -111,16 +110,22 @@ def _variant(catalog: Catalog, entry_id: str, message: str) -> str:
     return entry_id
 
 
-#: libcurl's words for a refused CONNECT tunnel; 7.x returns them as 56, 8.x as 7. A message
-#: with no CONNECT status of its own carries it in these words, so the proxy's status is named
-#: (the code was already chosen from the number; the text only adds the proxy's answer).
-CONNECT_REFUSED = re.compile(r"CONNECT tunnel failed, response (\d{3})")
-CONNECT_REFUSED_CODES = frozenset({7, 56})
+def _connect_status_in_message(obs: Observation, catalog: Catalog) -> int:
+    """The proxy's CONNECT status written in libcurl's message (`... response 407`), else 0.
 
-
-def _connect_status_in_message(obs: Observation) -> int:
-    match = CONNECT_REFUSED.search(obs.curl_message[:4096])
-    return int(match.group(1)) if match and obs.curl_code in CONNECT_REFUSED_CODES else 0
+    libcurl 7.x returns a refused tunnel as 56, 8.x as 7; a message with no CONNECT status of its
+    own (a pasted log line, PHP's curl_error()) carries it in the words the catalog's `details`
+    mark `status_follows`. The code was chosen from the number: the text only adds the answer.
+    """
+    entry = catalog.find(f"curl:{obs.curl_code}") if obs.curl_code else None
+    message = obs.curl_message[:4096]
+    for item in entry.details if entry else ():
+        for needle in item.match if item.status_follows else ():
+            at = message.find(needle)
+            digits = message[at + len(needle):at + len(needle) + 3] if at >= 0 else ""
+            if len(digits) == 3 and digits.isdigit():
+                return int(digits)
+    return 0
 
 
 def _curl_detail(catalog: Catalog, obs: Observation) -> str:

@@ -57,11 +57,16 @@ class Wording:
 
 @dataclass(frozen=True)
 class Detail:
-    """A refinement of an entry: shown when the message holds one of `match`, or at `phase`."""
+    """A refinement of an entry: shown when the message holds one of `match`, or at `phase`.
+
+    With `status_follows`, the match text is followed by the HTTP status a proxy answered
+    CONNECT with (libcurl's `CONNECT tunnel failed, response 407`).
+    """
 
     detail: str
     match: tuple[str, ...] = ()
     phase: str = ""
+    status_follows: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,12 +227,12 @@ def _wording(raw: Any, source: str, entry_id: str) -> Wording:
 
 
 def _detail(raw: Any, source: str, entry_id: str) -> Detail:
-    if not isinstance(raw, dict) or set(raw) - {"match", "phase", "detail"} \
+    if not isinstance(raw, dict) or set(raw) - {"match", "phase", "detail", "status_follows"} \
             or not raw.get("detail") or not (raw.get("match") or raw.get("phase")):
         raise CatalogError(f"{source}: {entry_id}: a detail is {{ match = [...] and/or phase = "
                            f"..., detail = ... }}, not {raw!r}")
     return Detail(str(raw["detail"]), tuple(str(m) for m in raw.get("match", ())),
-                  str(raw.get("phase", "")))
+                  str(raw.get("phase", "")), bool(raw.get("status_follows", False)))
 
 
 @cache
