@@ -420,7 +420,7 @@ def _excerpt(text: str, group: _Group) -> str:
 def _make_finding(line: int, excerpt: str, diagnosis: Diagnosis,
                   observation: Observation | None, catalog: Catalog) -> Finding:
     entries = tuple(catalog.get(i) for i in diagnosis.ids)
-    scenario, servable = scenario_hint(diagnosis.primary, catalog)
+    scenario, servable = scenario_hint(diagnosis.primary, catalog, _clues(observation))
     return Finding(line, redact_text(excerpt), diagnosis, entries, scenario, servable, observation)
 
 
@@ -436,9 +436,33 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def scenario_hint(entry_id: str | None, catalog: Catalog) -> tuple[str | None, bool]:
-    """(scenario to reproduce `entry_id` with, whether `selftest serve` can serve it)."""
-    return _scenario_hint(entry_id, catalog)
+def scenario_hint(entry_id: str | None, catalog: Catalog,
+                  clues: frozenset[str] = frozenset()) -> tuple[str | None, bool]:
+    """(scenario to reproduce `entry_id` with, whether `selftest serve` can serve it).
+
+    Of an entry's scenarios, the one whose name's extra words are all among `clues` (words of
+    the message and the phase) is the closer one: curl-28-connect for a connect timeout,
+    curl-60-expired for an expired certificate.
+    """
+    scenario, servable = _scenario_hint(entry_id, catalog)
+    if scenario is None or not clues:
+        return scenario, servable
+    from selftest.scenario import load, scenarios_dir
+
+    for path in sorted(scenarios_dir().glob(f"{scenario}-*.toml")):
+        words = set(path.stem[len(scenario) + 1:].split("-"))
+        if words <= clues:
+            item = load(path)
+            if item.documents == entry_id:
+                return item.id, item.fault is not None
+    return scenario, servable
+
+
+def _clues(observation: Observation | None) -> frozenset[str]:
+    if observation is None or not (observation.curl_message or observation.phase != "unknown"):
+        return frozenset()
+    words = observation.curl_message[:2000].lower().replace("-", " ").split()
+    return frozenset(words) | {observation.phase}
 
 
 @cache

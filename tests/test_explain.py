@@ -329,3 +329,12 @@ def test_no_secret_of_the_paste_corpus_reaches_any_output(
     err = capsys.readouterr().err
     leaks += [s for p in _secret_pastes()[:3] for s in p["secrets"] if s in err]  # type: ignore[attr-defined]
     assert leaks == []
+
+
+def test_the_closest_scenario_is_suggested() -> None:
+    """A connect timeout points at curl-28-connect, an expired certificate at curl-60-expired."""
+    assert explain("cURL error 28: Connection timed out after 10001 milliseconds").scenario \
+        == "curl-28-connect"
+    assert explain("cURL error 60: SSL certificate problem: certificate has expired").scenario \
+        == "curl-60-expired"
+    assert explain("28").scenario == "curl-28"
