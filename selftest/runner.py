@@ -167,7 +167,7 @@ class Runner:
                 faults.start_or_stop(server)
             except OSError as exc:
                 raise ScenarioError(f"{scenario.path}: fault {scenario.fault!r} "
-                                    f"could not start: {exc}") from None
+                                    f"could not start: {exc}") from exc
             self._servers[key] = server
         return self._servers[key]
 

@@ -59,6 +59,9 @@ def run(args: argparse.Namespace, env: Environment) -> int:
 
     check_writable(args.junit_xml)
     chosen = chosen_scenarios(args.ids, args.layer, args.scenarios, scenario_module)
+    if not chosen:  # never a pass with 0 scenarios
+        named = f"{' '.join(args.ids)} " if args.ids else ""
+        raise UsageError(f"nothing to run: {named}has no scenario in layer {args.layer!r}")
     results: list[Result] = []
     stream = None if args.json else ResultStream(env, verbose=args.verbose)
     client: dict[str, Any] | None = None
