@@ -7,7 +7,7 @@ observed against what was expected; a skipped one calls `pytest.skip` with its r
 
 Fixtures for a project's own tests:
     fault_server   factory: `fault_server("reset-on-accept", delay_ms=0)` -> a started server,
-                   stopped at teardown
+                   stopped at teardown, where its connection handlers' exceptions are re-raised
     selftest_ca    the run's trustme CA (the one behind the `{ca}` placeholder)
     run_scenario   `run_scenario("curl-52")` -> a `selftest.runner.Result`
 """
@@ -166,6 +166,8 @@ def fault_server() -> Iterator[Callable[..., Any]]:
     yield start
     for server in reversed(started):
         server.stop()
+    for server in started:  # a bug in a fault handler fails the test that started the server
+        faults.check_handler_errors(server)
 
 
 @pytest.fixture(scope="session")

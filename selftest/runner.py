@@ -128,7 +128,8 @@ class Runner:
         client = self.client_table(scenario)
         obs = steps.get(scenario.step)(client)
         diagnosis = classify(obs, self.catalog)
-        problems = _compare(scenario.expect, obs, diagnosis) + _honesty(obs, entry)
+        problems = (_compare(scenario.expect, obs, diagnosis) + _honesty(obs, entry)
+                    + self._handler_errors(scenario))
         return Result(
             scenario=scenario.id, documents=scenario.documents, title=scenario.title,
             verdict="fail" if problems else "pass", reason="; ".join(problems),
@@ -170,6 +171,15 @@ class Runner:
                                     f"could not start: {exc}") from exc
             self._servers[key] = server
         return self._servers[key]
+
+    def _handler_errors(self, scenario: Scenario) -> list[str]:
+        """A fault handler that raised is a harness bug: the scenario fails, naming it."""
+        if scenario.fault is None:
+            return []
+        take = getattr(self.server(scenario), "take_errors", None)
+        errors = take() if take is not None else []
+        return [f"the {scenario.fault!r} fault server's connection handler raised {exc!r} "
+                "(a bug of the fault server)" for exc in errors[:1]]
 
     @staticmethod
     def _skip_reason(scenario: Scenario, entry: Entry) -> str | None:

@@ -6,6 +6,7 @@ on 127.0.0.1 (or ::1) port 0, is started by `start()`, and always stops on `stop
 
     with start_fault("reset-after-headers", after_bytes=10) as server:
         server.urls["url"]      # e.g. "http://127.0.0.1:40123/"
+    # leaving the block re-raises what a connection handler raised (FaultHandlerError)
 
 Modules in this package register their faults when imported; `load_all()` imports every one.
 """
@@ -59,6 +60,17 @@ def start_fault(name: str, **attributes: Any) -> Iterator[FaultServer]:
         yield server
     finally:
         server.stop()
+    check_handler_errors(server)  # only when the block itself did not raise
+
+
+def check_handler_errors(server: FaultServer) -> None:
+    """Re-raise (as FaultHandlerError) what `server`'s connection handlers raised, if anything.
+
+    Servers that keep no handler errors (proxy.py, werkzeug's fake Box) have nothing to check.
+    """
+    check = getattr(server, "check_errors", None)
+    if check is not None:
+        check()
 
 
 def start_or_stop(server: FaultServer) -> None:

@@ -20,14 +20,31 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from selftest.errors import SelftestError
+
 #: How long a fault peer waits for a client's request before giving up on it. Generous: the
 #: client's own timeout (300 ms .. 2 s in the scenarios) always ends the exchange first.
 READ_TIMEOUT_S = 5.0
 #: How long stop() waits for a handler thread; handlers wake at once when their socket closes.
 JOIN_TIMEOUT_S = 2.0
+#: How many handler exceptions a server keeps until they are checked (a loop must not grow).
+MAX_ERRORS = 20
 #: How often the accept loop looks at the stop flag.
 _POLL_S = 0.05
 LOOPBACK = "127.0.0.1"
+
+
+class FaultHandlerError(SelftestError):
+    """Raised where a fault server was started when one of its connection handlers raised.
+
+    A bug in a fault peer must fail the test that used it, not vanish on a server thread.
+    """
+
+    def __init__(self, server: object, errors: list[BaseException]) -> None:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(f"{type(server).__name__}: a connection handler raised "
+                         f"{errors[0]!r}{more}")
+        self.errors = errors
 
 
 class SocketServer:
@@ -47,7 +64,8 @@ class SocketServer:
         self._sockets: set[Any] = set()
         self._threads: list[threading.Thread] = []
         #: Unexpected exceptions of connection handlers, kept (not raised on the server thread,
-        #: where nobody would see them) for whoever runs the server to look at.
+        #: where nobody would see them) until check_errors() re-raises them where the server
+        #: was started (pytest-httpserver's check_handler_errors); at most MAX_ERRORS.
         self.errors: list[BaseException] = []
 
     def start(self) -> None:
@@ -94,6 +112,18 @@ class SocketServer:
         for thread in threads:
             thread.join(JOIN_TIMEOUT_S)
 
+    def take_errors(self) -> list[BaseException]:
+        """The handler exceptions kept since the last call (and forget them)."""
+        with self._lock:
+            errors, self.errors = self.errors, []
+        return errors
+
+    def check_errors(self) -> None:
+        """Raise FaultHandlerError if a connection handler raised since the last check."""
+        errors = self.take_errors()
+        if errors:
+            raise FaultHandlerError(self, errors) from errors[0]
+
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
@@ -124,7 +154,9 @@ class SocketServer:
         except OSError:
             pass  # the client went away first: normal for a fault peer
         except Exception as exc:  # a bug in a handler: keep it, never kill the process
-            self.errors.append(exc)
+            with self._lock:
+                if len(self.errors) < MAX_ERRORS:
+                    self.errors.append(exc)
         finally:
             with self._lock:
                 self._sockets.discard(conn)
