@@ -140,3 +140,16 @@ def test_a_fault_is_never_only_skips(only: list[str], proxied: bool, owner: str)
     results = {r.check: r for r in preflight.run(ctx, only=only)}
     assert results[owner].status == "fail" and results[owner].diagnosis[0] == "curl:7"
     assert all(r.status == "skip" for n, r in results.items() if n != owner)
+
+
+def test_open_tunnel_to_a_failing_server_claims_no_interception_check() -> None:
+    """A tunnel that opens to a server failing the handshake is the tls check's finding; the
+    proxy check passes without claiming 'no interception' (it could not look)."""
+    behind = Observation(curl_code=35, curl_message="handshake failed", phase="tls",
+                         connect_status=200, timings={"namelookup": 0.001, "connect": 0.002})
+    results = run(lambda request: behind, proxy=PROXY)
+    assert results["proxy"].status == "pass"
+    assert "no interception" not in results["proxy"].summary
+    assert "see the tls check" in results["proxy"].summary
+    assert results["tls"].status == "fail" and results["tls"].diagnosis[0] == "curl:35"
+    assert all(results[n].status == "skip" for n in ("clock", "token", "quota"))

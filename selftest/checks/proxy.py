@@ -185,6 +185,13 @@ def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
         findings += found
         tunnels.append(tunnel)
     evidence["tunnels"] = tunnels
-    all_clear = (f"tunnel through {', '.join(t['proxy'] for t in tunnels)} works, no interception"
-                 if tunnels else "no proxy: PHP's cURL connects to Box directly")
+    names = ", ".join(t["proxy"] for t in tunnels)
+    if not tunnels:
+        all_clear = "no proxy: PHP's cURL connects to Box directly"
+    elif any("tunnel" in t for t in tunnels):
+        # Interception cannot be judged without a handshake with the server behind the tunnel.
+        all_clear = (f"tunnel through {names} opens; the server behind it failed the handshake "
+                     "(see the tls check)")
+    else:
+        all_clear = f"tunnel through {names} works, no interception"
     return fold("proxy", findings, evidence, all_clear)
