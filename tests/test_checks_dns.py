@@ -132,3 +132,14 @@ def test_sinkhole_table() -> None:
                     "::ffff:127.0.0.1", "fd00::1"):
         assert dns.is_sinkhole(address), address
     assert not dns.is_sinkhole("74.112.186.144")
+
+
+def test_all_clear_says_what_was_not_looked_up() -> None:
+    """A pinned name or an address literal passes without claiming it was resolved."""
+    options = Options(api_base="https://api.box.com:8443", upload_base="https://127.0.0.1:9/api",
+                      custom_bases=True, resolve=("api.box.com:8443:127.0.0.1",))
+    result = run_with({}, options)
+    assert result.status == "pass"
+    assert "resolved" not in result.summary
+    assert "pinned with --resolve: api.box.com" in result.summary
+    assert "address literal, no lookup: 127.0.0.1" in result.summary

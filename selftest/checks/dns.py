@@ -141,10 +141,23 @@ def run(ctx: Context, reach: Reach = UNKNOWN, *,
         hosts.append(evidence)
         if not reachable:
             unresolved.add(target.host)
-    names = ", ".join(t.host for t in ctx.targets)
-    folded = fold("dns", findings, {"hosts": hosts}, f"resolved {names}")
+    folded = fold("dns", findings, {"hosts": hosts}, _all_clear(hosts))
     return DnsResult(folded.check, folded.status, folded.summary, folded.remedy,
                      folded.diagnosis, folded.evidence, unresolved=frozenset(unresolved))
+
+
+def _all_clear(hosts: list[dict[str, Any]]) -> str:
+    """What was looked up, and what was not (a pin or an address needs no lookup): a pass
+    never claims a lookup that did not happen."""
+    looked_up = [h["host"] for h in hosts if "source" not in h]
+    pinned_hosts = [h["host"] for h in hosts if h.get("source") == "pinned with --resolve"]
+    addresses = [h["host"] for h in hosts if h.get("source", "").startswith("an address")]
+    parts = [f"resolved {', '.join(looked_up)}"] if looked_up else []
+    if pinned_hosts:
+        parts.append(f"pinned with --resolve: {', '.join(pinned_hosts)}")
+    if addresses:
+        parts.append(f"address literal, no lookup: {', '.join(addresses)}")
+    return "; ".join(parts)
 
 
 def resolvable(result: CheckResult, host: str) -> bool:
