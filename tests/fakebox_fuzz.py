@@ -78,7 +78,8 @@ def run(spec_path: Path, *, max_examples: int, seed: int = 0) -> FuzzResult:
     for found in schema.get_all_operations():
         result.operations += 1
         _fuzz_one(found.ok(), max_examples, client, token, known, chooser, result)
-    result.handler_errors = [f"{e.method} {e.path}: {e.error}" for e in client.state.errors]
+    result.handler_errors = [f"{e.method} {e.path}: {e.error}\n{e.traceback}"
+                             for e in client.state.errors]
     client.state.content.close()
     return result
 

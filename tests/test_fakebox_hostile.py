@@ -159,3 +159,10 @@ def test_collaboration_of_a_purged_folder_is_404(api: ApiClient) -> None:
     assert api.delete(f"/2.0/folders/{folder_id}/trash").status_code == 204
     assert api.get(f"/2.0/collaborations/{collab}").status_code == 404
     assert api.state.errors == []
+
+
+def test_renaming_the_root_folder_is_400(api: ApiClient) -> None:
+    """Found by the fuzzer: PUT /folders/0 with a name is a 400, not a KeyError."""
+    response = api.put("/2.0/folders/0", json={"name": "Everything"})
+    _box_400(response)
+    assert api.state.errors == []

@@ -98,7 +98,9 @@ def update_folder(ctx: Ctx, folder_id: str) -> Response:
         moved = "parent" in doc and _move(ctx, folder, doc)
         if "name" in doc:
             name = check_name(doc["name"])
-            _name_conflict(state, state.items[folder.parent_id or ""], name, folder.id)
+            if folder.parent_id is None:  # found by the fuzzer: "All Files" has no parent
+                raise BoxApiError("bad_request", "The root folder cannot be renamed")
+            _name_conflict(state, state.items[folder.parent_id], name, folder.id)
             folder.name = name
         _set_sync_state(folder, doc)
         apply_shared_link(ctx, folder, doc)
