@@ -200,3 +200,17 @@ def test_php_is_only_needed_on_the_probed_host() -> None:
     """The probe script is written without php on PATH (it is only text)."""
     assert shutil.which("selftest-no-such-php") is None
     assert source().startswith("<?php")
+
+
+@needs_php
+def test_the_probe_keeps_its_deadline(script: Path, tmp_path: Path) -> None:
+    """A Box host that accepts and never answers: every request ends at the probe's deadline
+    (libcurl's 28), and the probe still prints its JSON."""
+    with start_fault("stall") as silent:
+        url = silent.urls["url"].replace("http://", "https://")
+        done = subprocess.run(["php", str(script), "--api-base", url, "--upload-base", url,
+                               "--timeout", "2"], capture_output=True, text=True, timeout=60,
+                              check=False)
+    doc = json.loads(done.stdout)
+    assert [seen["verified"]["errno"] for seen in doc["tls"]] == [28]
+    assert doc["options"]["timeout_s"] == 2

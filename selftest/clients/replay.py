@@ -205,10 +205,6 @@ def explained_ids(explanation: Explanation | None) -> list[str]:
     return ids
 
 
-#: Why explain misses a message, when the message's problem is explain's, not the client's.
-EXPLAIN_MISSED = "explain of the message"
-
-
 def _message_problems(expected: Expect, message: str, explained: list[str]) -> list[str]:
     """The message must carry the expected words, and explain must name every expected id
     (the same rule as explain's own corpus: each id in some finding's chain)."""
@@ -217,7 +213,8 @@ def _message_problems(expected: Expect, message: str, explained: list[str]) -> l
         problems.append(f"message {message!r} does not contain {expected.message!r}")
     missing = [i for i in expected.diagnosis if i not in explained]
     if missing:
-        problems.append(f"{EXPLAIN_MISSED} {message!r} gives {explained}, missing {missing}")
+        problems.append(f"explain of the message {message!r} gives {explained}, "
+                        f"missing {missing}")
     return problems
 
 
