@@ -27,6 +27,8 @@ from selftest.grouping import Group, excerpt, group_fragments, read_group
 from selftest.observe import BoxError, OAuthError, Observation
 from selftest.redact import redact_text
 
+#: At most this many groups of fragments are read from one paste (the work stays bounded).
+MAX_GROUPS = 1000
 #: At most this many findings are reported from one paste.
 MAX_FINDINGS = 50
 #: At most this many names are read as a list of codes (`explain 60 429`).
@@ -145,7 +147,7 @@ def _distinct(groups: list[Group], text: str, catalog: Catalog, *, weak_ok: bool
     """The groups' findings, each error once (a retry loop repeats one), at most MAX_FINDINGS."""
     findings: list[Finding] = []
     seen: set[tuple[tuple[str, ...], str]] = set()
-    for group in groups:
+    for group in groups[:MAX_GROUPS]:
         read = read_group(group, text, catalog, weak_ok)
         if read is None:
             continue

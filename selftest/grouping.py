@@ -18,6 +18,7 @@ message (for variants and details). The classifier does the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 from selftest.catalog import Catalog
@@ -192,9 +193,12 @@ def read_group(group: Group, text: str, catalog: Catalog,
 
 def _is_reason_phrase(message: str, catalog: Catalog) -> bool:
     """True for an extension message that is also an HTTP reason phrase ("Bad Request")."""
-    lowered = message.lower()
-    return any(lowered in (e.name.lower(), *(a.lower() for a in e.aliases))
-               for e in catalog.layer("http"))
+    return message.lower() in _reason_phrases(catalog)
+
+
+@cache
+def _reason_phrases(catalog: Catalog) -> frozenset[str]:
+    return frozenset(name.lower() for e in catalog.layer("http") for name in (e.name, *e.aliases))
 
 
 def _oauth(frags: list[Fragment], message: str) -> OAuthError | None:

@@ -58,7 +58,7 @@ _ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
 #: A credential after its scheme word (found in the lower-cased text; the word boundary before
 #: it is checked in Python).
 _AUTH_SCHEME = re.compile(r"(?:bearer|basic|digest|ntlm|negotiate)[ \t]{1,4}([a-z0-9._~+/-]{8,}=*)")
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _AUTH_CODE = re.compile(r"([?&]code=)([A-Za-z0-9._~-]{8,})")
 _PEM_BEGIN = re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----")
 _PEM_END = re.compile(r"-----END [A-Z ]{0,40}PRIVATE KEY-----")
