@@ -214,3 +214,36 @@ def test_the_probe_keeps_its_deadline(script: Path, tmp_path: Path) -> None:
     doc = json.loads(done.stdout)
     assert [seen["verified"]["errno"] for seen in doc["tls"]] == [28]
     assert doc["options"]["timeout_s"] == 2
+
+
+@needs_php
+def test_inside_wordpress(script: Path, box: RunningBox, tmp_path: Path,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    """As `wp eval-file` runs it (WordPress loaded, WP-CLI's `$args`): the probe reads WP_PROXY_*
+    (password blanked) and WordPress's CA bundle, and --from warns that WordPress's proxy is
+    not the one PHP's cURL uses."""
+    wrapper = tmp_path / "wp-eval.php"
+    wrapper.write_text(
+        "<?php define('ABSPATH', '/srv/wp/'); define('WPINC', 'wp-includes'); "
+        "define('WP_CLI', true); $GLOBALS['wp_version'] = '6.1.9'; "
+        "define('WP_PROXY_HOST', '10.0.0.8'); define('WP_PROXY_PORT', '3128'); "
+        "define('WP_PROXY_USERNAME', 'site'); define('WP_PROXY_PASSWORD', 'wp-proxy-secret'); "
+        f"$args = array('--api-base', '{box.url}', '--upload-base', '{box.upload_url}', "
+        f"'--cacert', '{box.ca}', '--timeout', '20'); include '{script}';\n")
+    done = subprocess.run(["php", str(wrapper)], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert "wp-proxy-secret" not in done.stdout
+    doc = json.loads(done.stdout)
+    assert doc["wordpress"]["WP_PROXY_HOST"] == "10.0.0.8"
+    assert doc["wordpress"]["WP_PROXY_PASSWORD"] == "[redacted]"
+    assert doc["wordpress"]["ca_bundle"] == "/srv/wp/wp-includes/certificates/ca-bundle.crt"
+    (tmp_path / "probe.json").write_text(done.stdout)
+    checks = {c["check"]: c for c in json.loads(
+        _report_text(capsys, ["--from", str(tmp_path / "probe.json")]))["checks"]}
+    assert checks["proxy"]["status"] == "warn"
+    assert "WP_PROXY_HOST" in checks["proxy"]["summary"]
+
+
+def _report_text(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    main(["preflight", "--json", *argv])
+    return capsys.readouterr().out

@@ -128,7 +128,7 @@ def report(doc: Mapping[str, Any], only: Sequence[str] = ()) -> list[CheckResult
     tunnel_broken = bool(proxy_url) and tunnel is not None and _broken_at_proxy(tunnel)
     unresolved = _unresolved(doc)
     results: dict[str, CheckResult] = {
-        "dns": _dns(doc), "proxy": _proxy_check(proxy_url, tunnel)}
+        "dns": _dns(doc), "proxy": _proxy_check(proxy_url, tunnel, doc.get("wordpress"))}
     runs: tuple[tuple[str, Callable[[], CheckResult]], ...] = (
         ("tls", lambda: _tls(doc)), ("clock", lambda: _clock(doc, ctx.api)),
         ("token", lambda: token.run(ctx)), ("quota", lambda: quota.run(ctx)))
@@ -196,20 +196,38 @@ def _dns(doc: Mapping[str, Any]) -> CheckResult:
                 f"{len(hosts)} host(s) resolve on the probe's host")
 
 
-def _proxy_check(proxy_url: str, tunnel: Observation | None) -> CheckResult:
+def _wordpress_disagrees(wordpress: Mapping[str, Any] | None, proxy_url: str) -> Finding | None:
+    """Under `wp eval-file`: WordPress's WP_PROXY_HOST/PORT against the proxy PHP's cURL uses."""
+    if not wordpress or not wordpress.get("WP_PROXY_HOST"):
+        return None
+    wp = f"{wordpress['WP_PROXY_HOST']}:{wordpress.get('WP_PROXY_PORT', '')}"
+    curl = urlsplit(proxy_url if "://" in proxy_url else f"http://{proxy_url}").netloc
+    if proxy_url and wp.split("://")[-1] == curl.split("@")[-1]:
+        return None
+    return Finding("warn", f"WordPress goes through the proxy {wp} (WP_PROXY_HOST/PORT) but "
+                   f"PHP's cURL {'through ' + proxy_url if proxy_url else 'connects directly'}",
+                   "Make the proxy environment of the PHP process and the WP_PROXY_* constants "
+                   "agree.")
+
+
+def _proxy_check(proxy_url: str, tunnel: Observation | None,
+                 wordpress: Mapping[str, Any] | None = None) -> CheckResult:
     from selftest.checks.proxy import tunnel_finding
 
+    disagreement = _wordpress_disagrees(wordpress, proxy_url)
     if not proxy_url:
+        if disagreement:
+            return fold("proxy", [disagreement], {"proxy": None}, "")
         return CheckResult("proxy", "pass", "no proxy: PHP's cURL connects directly",
                            evidence={"proxy": None})
     evidence = {"proxy": proxy_url}
     if tunnel is None:
         return skipped("proxy", "the probe made no handshake with the API host")
+    extra = [disagreement] if disagreement else []
     if _broken_at_proxy(tunnel) or (tunnel.curl_code in (7, 56) and tunnel.connect_status):
-        return fold("proxy", [tunnel_finding(tunnel, proxy_url)],
+        return fold("proxy", [tunnel_finding(tunnel, proxy_url), *extra],
                     {**evidence, "observed": tunnel.to_dict()}, "")
-    return CheckResult("proxy", "pass", f"the proxy {proxy_url} opens a tunnel to Box",
-                       evidence=evidence)
+    return fold("proxy", extra, evidence, f"the proxy {proxy_url} opens a tunnel to Box")
 
 
 def _tls(doc: Mapping[str, Any]) -> CheckResult:
