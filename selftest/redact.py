@@ -224,8 +224,8 @@ def _redact_credentials(text: str) -> str:
         if m.start() and (lowered[m.start() - 1].isalnum() or lowered[m.start() - 1] == "_"):
             continue
         credential = text[m.start(1):m.end(1)]
-        if _is_placeholder(credential):
-            continue
+        if _is_placeholder(credential) or not _looks_random(credential):
+            continue  # "Basic authentication", "a bearer challenge": words, not credentials
         out.append(text[copied:m.start(1)])
         out.append(REDACTED)
         copied = m.end(1)
@@ -233,6 +233,13 @@ def _redact_credentials(text: str) -> str:
         return text
     out.append(text[copied:])
     return "".join(out)
+
+
+def _looks_random(value: str) -> bool:
+    """A token or base64 blob, not a word: a digit or a symbol, mixed case, or long."""
+    inner_upper = any(c.isupper() for c in value[1:])  # not just a Capitalised word
+    return (any(c.isdigit() or c in "+/=._~-" for c in value) or len(value) >= 20
+            or (inner_upper and any(c.islower() for c in value)))
 
 
 def _redact_pem(text: str) -> str:

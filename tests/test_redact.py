@@ -60,3 +60,13 @@ def test_every_line_of_a_paste() -> None:
     text = "curl: (22) error\n> Authorization: Bearer abcdef12345\nCookie: a=1x; b=2y; c=3z"
     out = redact_line(text)
     assert "abcdef12345" not in out and "3z" not in out and "(22) error" in out
+
+
+def test_the_catalogs_own_words_survive_redaction() -> None:
+    """No summary, cause or remedy of the catalog is mangled ("Basic authentication" is prose)."""
+    from selftest.catalog import load
+
+    mangled = [e.id for e in load()
+               for text in (e.summary, e.remedy, e.errata, e.reason, e.page_text, *e.causes)
+               if redact(text) != text]
+    assert mangled == []
