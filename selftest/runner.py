@@ -12,9 +12,11 @@ Verdicts (docs/contracts.md §7, the honesty rules):
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -74,6 +76,13 @@ class Result:
         return out
 
 
+#: Scenarios of different servers run side by side on this many threads by default: most of a
+#: scenario's time is waiting (timeouts of 300 ms, a fake's latency), not computing.
+DEFAULT_JOBS = 8
+#: How often the thread that waits for the workers looks at the stop flag (signals arrive there).
+_WAIT_S = 0.05
+
+
 class Runner:
     """Runs scenarios in one process, sharing fault servers; use as a context manager."""
 
@@ -84,6 +93,79 @@ class Runner:
         #: Listen on this port instead of a free one (`selftest serve --port`; one server only).
         self.port = port
         self._servers: dict[tuple[str, str], faults.FaultServer] = {}
+        self._lock = threading.Lock()
+        self._starting: dict[tuple[str, str], threading.Lock] = {}
+
+    def run_all(self, scenarios: Sequence[Scenario], *, jobs: int = DEFAULT_JOBS,
+                run: Callable[[Scenario], Result] | None = None,
+                on_result: Callable[[Result], None] | None = None,
+                stop: threading.Event | None = None) -> list[Result]:
+        """Run `scenarios`; the results come back in their order.
+
+        Scenarios that share a fault server (the same fault and attributes: one fake Box, its
+        clock and its rate limiter) run one after another, in order, as they always did; those
+        of different servers run side by side on `jobs` threads. A scenario with `serial` runs
+        alone, after the others. `on_result` is called as each one finishes (under a lock).
+        When `stop` is set, no further scenario starts: the ones running finish and the results
+        so far are returned.
+        """
+        run = run or self.run
+        stop = stop or threading.Event()
+        results: dict[int, Result] = {}
+        report_lock = threading.Lock()
+
+        def one(index: int, scenario: Scenario) -> None:
+            result = run(scenario)
+            with report_lock:
+                results[index] = result
+                if on_result is not None:
+                    on_result(result)
+
+        def group(members: list[tuple[int, Scenario]]) -> None:
+            for index, scenario in members:
+                if stop.is_set():
+                    return
+                one(index, scenario)
+
+        parallel, serial = self._groups(scenarios, jobs)
+        if parallel:
+            self._run_groups(parallel, group, jobs, stop)
+        group(serial)
+        return [results[i] for i in sorted(results)]
+
+    def _groups(self, scenarios: Sequence[Scenario], jobs: int
+                ) -> tuple[list[list[tuple[int, Scenario]]], list[tuple[int, Scenario]]]:
+        """(groups that may run side by side, largest first; the scenarios that run alone)."""
+        if jobs <= 1:
+            return [], list(enumerate(scenarios))
+        groups: dict[tuple[str, str], list[tuple[int, Scenario]]] = {}
+        serial: list[tuple[int, Scenario]] = []
+        for index, scenario in enumerate(scenarios):
+            if scenario.serial:
+                serial.append((index, scenario))
+            else:
+                key = self._key(scenario) if scenario.fault else ("", scenario.id)
+                groups.setdefault(key, []).append((index, scenario))
+        return sorted(groups.values(), key=len, reverse=True), serial
+
+    @staticmethod
+    def _run_groups(groups: list[list[tuple[int, Scenario]]],
+                    group: Callable[[list[tuple[int, Scenario]]], None], jobs: int,
+                    stop: threading.Event) -> None:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool:
+            futures = [pool.submit(group, members) for members in groups]
+            pending = set(futures)
+            try:
+                while pending:  # short waits: this (main) thread must take signals promptly
+                    _, pending = wait(pending, timeout=_WAIT_S, return_when=FIRST_EXCEPTION)
+                    if any(f.done() and f.exception() is not None for f in futures):
+                        break
+            finally:
+                stop_now = any(f.done() and f.exception() is not None for f in futures)
+                if stop_now or pending:
+                    stop.set()  # an error or an interrupt: let no further scenario start
+            for future in futures:
+                future.result()  # re-raise a worker's error (a malformed scenario) here
 
     def __enter__(self) -> Runner:
         return self
@@ -93,7 +175,8 @@ class Runner:
 
     def close(self) -> None:
         """Stop every fault server this runner started, all at once (some take a second)."""
-        servers, self._servers = list(self._servers.values()), {}
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
         stoppers = [threading.Thread(target=server.stop, daemon=True) for server in servers]
         for thread in stoppers:
             thread.start()
@@ -154,23 +237,40 @@ class Runner:
 
             names.update(pki().placeholders())
         if scenario.fault is not None:
-            names.update(self.server(scenario).urls)
+            urls = self.server(scenario).urls
+            names.update(urls)
+            for name in placeholders_in(dict(scenario.client)) - names.keys():
+                with contextlib.suppress(KeyError):  # made on first use (a fake's JWT app)
+                    names[name] = urls[name]
         return names
 
-    def server(self, scenario: Scenario) -> faults.FaultServer:
-        """The running fault server for `scenario`, started on first use."""
+    def _key(self, scenario: Scenario) -> tuple[str, str]:
         assert scenario.fault is not None
-        attributes = {**scenario.attributes, **({"port": self.port} if self.port else {})}
-        key = (scenario.fault, repr(sorted(attributes.items())))
-        if key not in self._servers:
-            server = faults.create(scenario.fault, **attributes)
-            try:
-                faults.start_or_stop(server)
-            except OSError as exc:
-                raise ScenarioError(f"{scenario.path}: fault {scenario.fault!r} "
-                                    f"could not start: {exc}") from exc
-            self._servers[key] = server
-        return self._servers[key]
+        return scenario.fault, repr(sorted(self._attributes(scenario).items()))
+
+    def _attributes(self, scenario: Scenario) -> dict[str, Any]:
+        return {**scenario.attributes, **({"port": self.port} if self.port else {})}
+
+    def server(self, scenario: Scenario) -> faults.FaultServer:
+        """The running fault server for `scenario`, started on first use (thread-safe)."""
+        assert scenario.fault is not None
+        key = self._key(scenario)
+        with self._lock:
+            starting = self._starting.setdefault(key, threading.Lock())
+        with starting:  # one start per server; servers of other keys start meanwhile
+            if key not in self._servers:
+                self._servers[key] = self._start(scenario)
+            return self._servers[key]
+
+    def _start(self, scenario: Scenario) -> faults.FaultServer:
+        assert scenario.fault is not None
+        server = faults.create(scenario.fault, **self._attributes(scenario))
+        try:
+            faults.start_or_stop(server)
+        except OSError as exc:
+            raise ScenarioError(f"{scenario.path}: fault {scenario.fault!r} "
+                                f"could not start: {exc}") from exc
+        return server
 
     def _handler_errors(self, scenario: Scenario) -> list[str]:
         """A fault handler that raised is a harness bug: the scenario fails, naming it."""

@@ -22,7 +22,7 @@ from typing import Any
 from selftest import tomlcache
 from selftest.errors import ScenarioError
 
-_TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires"}
+_TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires", "serial"}
 _EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
 #: Sub-tables of [expect] for a client that differs from pycurl's libcurl 8.x, and their keys.
 _VARIANTS = ("libcurl7", "wordpress")
@@ -113,6 +113,9 @@ class Scenario:
     client: Mapping[str, Any] = field(default_factory=dict)
     expect: Expect | None = None
     requires: Requires = Requires()
+    #: Why this scenario must run alone (it changes process-wide state, e.g. environment
+    #: variables); empty: it may run beside scenarios of other servers.
+    serial: str = ""
 
     @property
     def step(self) -> str:
@@ -178,7 +181,14 @@ def _scenario(raw: dict[str, Any], path: Path) -> Scenario:
         fault=fault, attributes=server, client=client,
         expect=_expect(raw["expect"]) if "expect" in raw else None,
         requires=_requires(_table(raw, "requires")),
+        serial=_serial(raw.get("serial", "")),
     )
+
+
+def _serial(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("serial must be a string: why the scenario must run alone")
+    return value
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:

@@ -1,6 +1,7 @@
 """`selftest reproduce` — replay documented failures against local fault servers.
 
-Every selected scenario runs in this one process, sharing fault servers (`selftest.runner`).
+Every selected scenario runs in this one process, sharing fault servers (`selftest.runner`);
+scenarios of different servers run side by side (`--jobs`), results are listed in id order.
 Exit 0 only when every scenario passed or was skipped with a reason; 1 otherwise; 2 for an id
 that names no scenario and no catalog entry with one; 130/143/129 after SIGINT/SIGTERM/SIGHUP
 (what finished is reported first, and no temporary file is left).
@@ -40,6 +41,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="show the wire: libcurl's verbose lines (secrets redacted)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--junit-xml", metavar="FILE", help="also write JUnit XML to FILE")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=8, metavar="N",
+                        help="run scenarios of different servers on N threads (default 8; "
+                             "1: one at a time)")
     parser.add_argument("--client", choices=("pycurl", "php", "wordpress"), default="pycurl",
                         help="replay through pycurl (default), the PHP on PATH (its own curl_*), "
                              "or WordPress's wp_remote_request (needs --wp-path)")
@@ -73,13 +77,18 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         try:
             with Runner(verbose=args.verbose) as runner:
                 replay, client = _client(args, runner)
-                for index, item in enumerate(chosen, 1):
-                    stop.check()
-                    progress(index, len(chosen), item.id, env)
-                    results.append(replay(item))
+
+                def finished(result: Result) -> None:
+                    results.append(result)
+                    progress(len(results), len(chosen), result.scenario, env)
                     if stream:
-                        stream(results[-1], client)
-            stop.check()  # a signal during the last scenario or the clean-up
+                        stream(result, client)
+
+                # PHP and WordPress replays run one at a time (their own processes and files).
+                jobs = args.jobs if args.client == "pycurl" else 1
+                results[:] = runner.run_all(chosen, jobs=jobs, run=replay, on_result=finished,
+                                            stop=stop)
+            stop.check()  # a signal during the run or the clean-up: what finished is reported
         except Interrupted as exc:
             stopped = exc
         progress(0, 0, "", env)
@@ -90,6 +99,13 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         raise stopped
     failed = any(r.verdict == "fail" or (r.verdict == "skip" and not r.reason) for r in results)
     return ExitStatus.FAILED if failed else ExitStatus.OK
+
+
+def _jobs(text: str) -> int:
+    """A thread count for --jobs: a whole number from 1 to 64."""
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads (1 to 64)")
+    return int(text)
 
 
 def _client(args: argparse.Namespace, runner: Any) -> tuple[Any, dict[str, Any] | None]:

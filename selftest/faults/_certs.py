@@ -13,6 +13,7 @@ import atexit
 import datetime
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,8 @@ class Pki:
 
     def leaf(self, kind: str) -> trustme.LeafCert:
         """A server certificate: "good", "unknown-ca", "wrong-host" or "expired"."""
-        return _leaf(self, kind)
+        with _MAKING:
+            return _leaf(self, kind)
 
     def placeholders(self) -> dict[str, str]:
         return {
@@ -44,9 +46,18 @@ class Pki:
         }
 
 
-@cache
+#: Scenarios run on several threads: the PKI and each leaf are made once, not once per thread.
+_MAKING = threading.RLock()
+
+
 def pki() -> Pki:
     """The process's one test PKI (made on first use, removed at exit)."""
+    with _MAKING:
+        return _pki()
+
+
+@cache
+def _pki() -> Pki:
     folder = Path(tempfile.mkdtemp(prefix="selftest-pki-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     made = Pki(trustme.CA(organization_name="selftest test CA"),

@@ -1,0 +1,117 @@
+"""Runner.run_all: scenarios of different servers side by side, of one server in order."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from selftest.runner import Result, Runner
+from selftest.scenario import Scenario
+
+
+def _scenario(name: str, fault: str | None, serial: str = "", **attributes: object) -> Scenario:
+    return Scenario(id=name, documents="curl:52", title=name, path=Path(f"{name}.toml"),
+                    fault=fault, attributes=attributes, serial=serial)
+
+
+def _result(scenario: Scenario) -> Result:
+    return Result(scenario=scenario.id, documents=scenario.documents, title="", verdict="pass")
+
+
+@pytest.fixture(scope="module")
+def runner() -> Runner:
+    return Runner()
+
+
+def test_different_servers_run_at_the_same_time(runner: Runner) -> None:
+    """Two scenarios of different servers meet at a barrier: they ran concurrently."""
+    barrier = threading.Barrier(2, timeout=10)
+
+    def run(scenario: Scenario) -> Result:
+        barrier.wait()  # sequential runs would break the barrier (BrokenBarrierError)
+        return _result(scenario)
+
+    chosen = [_scenario("a", "stall"), _scenario("b", "refuse")]
+    assert [r.scenario for r in runner.run_all(chosen, jobs=4, run=run)] == ["a", "b"]
+
+
+def test_one_server_runs_its_scenarios_in_order_one_at_a_time(runner: Runner) -> None:
+    """Scenarios sharing a server (one fake Box, its clock) never overlap and keep file order."""
+    active: list[str] = []
+    seen: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def run(scenario: Scenario) -> Result:
+        with lock:
+            active.append(scenario.id)
+            seen.append((scenario.id, sum(a.startswith("box") for a in active)))
+        threading.Event().wait(0.01)
+        with lock:
+            active.remove(scenario.id)
+        return _result(scenario)
+
+    chosen = [_scenario(f"box{i}", "fakebox", space_used=1) for i in range(5)]
+    chosen += [_scenario(f"other{i}", "stall", delay=i) for i in range(5)]
+    results = runner.run_all(chosen, jobs=8, run=run)
+    assert [r.scenario for r in results] == [s.id for s in chosen]
+    box_runs = [(name, overlap) for name, overlap in seen if name.startswith("box")]
+    assert [name for name, _ in box_runs] == [f"box{i}" for i in range(5)]
+    assert all(overlap == 1 for _, overlap in box_runs)
+
+
+def test_serial_scenario_runs_alone(runner: Runner) -> None:
+    """A scenario declaring `serial` runs when nothing else does."""
+    running = []
+    alone = []
+    lock = threading.Lock()
+
+    def run(scenario: Scenario) -> Result:
+        with lock:
+            running.append(scenario.id)
+            if scenario.serial:
+                alone.append(running == [scenario.id])
+        threading.Event().wait(0.01)
+        with lock:
+            running.remove(scenario.id)
+        return _result(scenario)
+
+    chosen = [_scenario(f"s{i}", "stall", delay=i) for i in range(6)]
+    chosen.insert(3, _scenario("env", None, serial="sets KRB5 environment variables"))
+    results = runner.run_all(chosen, jobs=8, run=run)
+    assert [r.scenario for r in results] == [s.id for s in chosen]
+    assert alone == [True]
+
+
+def test_stop_lets_no_further_scenario_start(runner: Runner) -> None:
+    """Once `stop` is set the running scenarios finish and no other starts."""
+    stop = threading.Event()
+
+    def run(scenario: Scenario) -> Result:
+        stop.set()
+        return _result(scenario)
+
+    chosen = [_scenario(f"x{i}", "fakebox", space_used=1) for i in range(5)]
+    assert [r.scenario for r in runner.run_all(chosen, jobs=4, run=run, stop=stop)] == ["x0"]
+
+
+def test_a_worker_error_reaches_the_caller(runner: Runner) -> None:
+    """A malformed scenario's error (raised on a worker thread) is raised by run_all."""
+
+    def run(scenario: Scenario) -> Result:
+        raise ValueError(scenario.id)
+
+    with pytest.raises(ValueError, match="bad"):
+        runner.run_all([_scenario("bad", "stall")], jobs=4, run=run)
+
+
+def test_serial_must_be_a_string(tmp_path: Path) -> None:
+    """`serial = true` is refused at load time: it must say why the scenario runs alone."""
+    from selftest.errors import ScenarioError
+    from selftest.scenario import load
+
+    path = tmp_path / "x.toml"
+    path.write_text('id = "x"\ndocuments = "curl:52"\nserial = true\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="serial must be a string"):
+        load(path)
