@@ -110,6 +110,8 @@ _STATUS_REASON = re.compile(
 #: `[Forbidden | 1a2b3c]` (box-java-sdk), `[NotFound | ...]`, `[Unauthorized]` (.NET): a reason
 #: phrase where the status number would be.
 _REASON_BAR = re.compile(r"\[[ ]{0,2}([a-z][a-z ]{2,40}?)[ ]{0,2}[|\]]")
+#: rclone's `Error "item_name_in_use" (409): ...`: a Box code and its status, one-word codes too.
+_QUOTED_CODE_STATUS = re.compile(r"error \"([a-z][a-z0-9_]{2,60})\" \(([1-5][0-9][0-9])\)")
 #: `[Forbidden | id] forbidden_by_policy - Access denied`: the Box code after the SDK's bracket.
 _SDK_CODE = re.compile(r"\|[ ]{0,2}[a-z0-9.]{1,80}\][ ]{1,3}([a-z][a-z0-9_]{2,60})[ ]{1,3}-")
 #: `"POST https://api.box.com/2.0/folders" 409 312` (urllib3 debug, access logs) and squid's
@@ -384,6 +386,9 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
     for m in _first(_DESCRIPTION.finditer(lowered)):
         group = "dq" if m["dq"] is not None else "sq"
         found.append(Fragment(m.start(), "desc", text[m.start(group):m.end(group)]))
+    for m in _first(_QUOTED_CODE_STATUS.finditer(lowered)):
+        if m[1] in box_codes:
+            found.append(Fragment(m.start(1), "box", m[1]))
     for m in _first(_SDK_CODE.finditer(lowered)):
         found.append(Fragment(m.start(1), "box", m[1]))
     for code in sorted(words & (box_codes | oauth_errors)):
