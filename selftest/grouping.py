@@ -209,9 +209,13 @@ def _oauth(frags: list[Fragment], message: str) -> OAuthError | None:
     if error is None:
         return None
     description = next((str(f.value) for f in frags if f.kind == "desc"), "")
+    if not description or description in message:
+        # The lines hold the description whole, even where quoting cut it short
+        # ('Please check the \'jti\' claim' in a JS object): the claim decides the variant.
+        description = message
     if any(f.kind == "bearer" for f in frags):
-        return OAuthError(error, description or message, "www-authenticate")
-    return OAuthError(error, description or message, "body")
+        return OAuthError(error, description, "www-authenticate")
+    return OAuthError(error, description, "body")
 
 
 def _lines(text: str, group: Group) -> list[str]:
