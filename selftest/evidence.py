@@ -112,6 +112,10 @@ _STATUS_REASON = re.compile(
 _REASON_BAR = re.compile(r"\[[ ]{0,2}([a-z][a-z ]{2,40}?)[ ]{0,2}[|\]]")
 #: rclone's `Error "item_name_in_use" (409): ...`: a Box code and its status, one-word codes too.
 _QUOTED_CODE_STATUS = re.compile(r"error \"([a-z][a-z0-9_]{2,60})\" \(([1-5][0-9][0-9])\)")
+#: box-node-sdk's `Unexpected API Response [403 Forbidden] (forbidden_by_policy: "...")`.
+_NODE_CODE = re.compile(r"\] \(([a-z][a-z0-9]{1,30}_[a-z0-9_]{2,50}): ")
+#: A Box error body's `"type": "error"` (JSON, Python dict, JS object): its codes are Box's.
+_TYPED_ERROR = re.compile(r"type[\"']?[ ]{0,3}[:=][ ]{0,3}[\"']error[\"']")
 #: `[Forbidden | id] forbidden_by_policy - Access denied`: the Box code after the SDK's bracket.
 _SDK_CODE = re.compile(r"\|[ ]{0,2}[a-z0-9.]{1,80}\][ ]{1,3}([a-z][a-z0-9_]{2,60})[ ]{1,3}-")
 #: `"POST https://api.box.com/2.0/folders" 409 312` (urllib3 debug, access logs) and squid's
@@ -369,8 +373,7 @@ def _status(found: list[Fragment], pos: int, status: int, lowered: str, strength
 def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment],
                 words: set[str]) -> None:
     box_codes, oauth_errors = _codes(catalog)
-    typed_error = '"type": "error"' in lowered or '"type":"error"' in lowered \
-        or "'type': 'error'" in lowered
+    typed_error = _TYPED_ERROR.search(lowered) is not None
     for m in _first(_CODE_KEY.finditer(lowered)):
         if m.start() and (_glued(lowered, m.start()) or lowered[m.start() - 1] == "_"):
             continue
@@ -379,7 +382,9 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
         if lowered_value in oauth_errors \
                 and (m["key"] == "error" or lowered_value not in box_codes):
             found.append(Fragment(m.start(), "oauth", lowered_value))
-        elif m["key"] == "code" and (lowered_value in box_codes or (typed_error and m["v"])):
+        elif m["key"] == "code" and (lowered_value in box_codes or (typed_error and m["v"])
+                                     or (m["bare"] and "_" in value and _line_start(lowered, m))):
+            # (boxsdk prints `Code: forbidden_by_policy` on a line of its own: a Box code)
             found.append(Fragment(m.start(), "box", value))
         elif m["key"] == "error" and m["v"] and "_" in value and value.islower():
             found.append(Fragment(m.start(), "oauth", lowered_value))
@@ -387,8 +392,10 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
         group = "dq" if m["dq"] is not None else "sq"
         found.append(Fragment(m.start(), "desc", text[m.start(group):m.end(group)]))
     for m in _first(_QUOTED_CODE_STATUS.finditer(lowered)):
-        if m[1] in box_codes:
+        if m[1] in box_codes or "_" in m[1]:
             found.append(Fragment(m.start(1), "box", m[1]))
+    for m in _first(_NODE_CODE.finditer(lowered)):
+        found.append(Fragment(m.start(1), "box", m[1]))
     for m in _first(_SDK_CODE.finditer(lowered)):
         found.append(Fragment(m.start(1), "box", m[1]))
     for code in sorted(words & (box_codes | oauth_errors)):
@@ -429,6 +436,12 @@ def _positions(lowered: str, needle: str, bounded_start: bool, bounded_end: bool
             hits.append(pos)
         pos = lowered.find(needle, end)
     return hits
+
+
+def _line_start(lowered: str, m: re.Match[str]) -> bool:
+    """True when only spaces stand between the start of the line and the match."""
+    start = lowered.rfind("\n", max(0, m.start() - 40), m.start()) + 1
+    return not lowered[start:m.start()].strip() and (start > 0 or m.start() < 40)
 
 
 def _is_word(char: str) -> bool:
