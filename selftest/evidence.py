@@ -98,11 +98,11 @@ _CURL_EASY = re.compile(r"\[curl-easy\]\[([a-z0-9_]{2,40})\]")
 #: A keyword then a number: an HTTP status (100..599) or, after an error word, a weak curl code.
 _KEYWORD_NUMBER = re.compile(
     r"(?P<key>(?>h(?:ttps?(?:[ _/-]?(?:status|code|error|response))?(?:[ _]code)?)"
-    r"|s(?:tatus(?:[ _-]?code)?)|r(?:esponse(?:[ _-]?code)?|eturned an error code|eturned error)"
+    r"|s(?:tatus(?:[ _-]?code)?)|r(?:esponse(?:[ _-]?code)?|eturned an error code|eturned error|eturned|esponded with)"
     r"|e(?:rror[ _-]?code|rrcode|rrno|rr(?:or)?(?:[ _-]?(?:no|number))?)|c(?:ode)))"
     r"[\"']?+[ ]{0,3}+(?:[:=#]|is|of)?+[ ]{0,3}+[\[(\"']?+[ ]{0,2}+(?P<n>[0-9]{1,3})" + _NUM_END)
-_HTTPISH = ("http", "status", "response", "returned", "error code", "error_code", "error-code",
-            "code")
+_HTTPISH = ("http", "status", "response", "returned", "responded", "error code", "error_code",
+            "error-code", "code")
 _STATUS_LINE = re.compile(r"http/[0-3](?:\.[0-9])?[ ]{1,3}([1-5][0-9][0-9])" + _NUM_END)
 #: A status followed by words: kept when the words are that status's reason phrase.
 _STATUS_REASON = re.compile(
@@ -293,7 +293,7 @@ def _scan_numbers(text: str, lowered: str, catalog: Catalog, found: list[Fragmen
             _status(found, m.start("n"), number, lowered, 2 if key != "code" else 1)
         elif 400 <= number <= 599 and key.startswith("err"):
             _status(found, m.start("n"), number, lowered)  # `Error 403: ...`, `Error 522 Ray ID`
-        elif number <= 101 and not key.startswith(("http", "response", "returned")):
+        elif number <= 101 and not key.startswith(("http", "response", "returned", "responded")):
             found.append(Fragment(m.start("n"), "weak", number, strength=2 if mentions_curl else 1))
     for m in _first(_STATUS_REASON.finditer(lowered)):
         if m.start() and lowered[m.start() - 1] in "0123456789.":
