@@ -98,7 +98,8 @@ _CURL_EASY = re.compile(r"\[curl-easy\]\[([a-z0-9_]{2,40})\]")
 #: A keyword then a number: an HTTP status (100..599) or, after an error word, a weak curl code.
 _KEYWORD_NUMBER = re.compile(
     r"(?P<key>(?>h(?:ttps?(?:[ _/-]?(?:status|code|error|response))?(?:[ _]code)?)"
-    r"|s(?:tatus(?:[ _-]?code)?)|r(?:esponse(?:[ _-]?code)?|eturned an error code|eturned error|eturned|esponded with)"
+    r"|s(?:tatus(?:[ _-]?code)?)"
+    r"|r(?:esponse(?:[ _-]?code)?|eturned an error code|eturned error|eturned|esponded with)"
     r"|e(?:rror[ _-]?code|rrcode|rrno|rr(?:or)?(?:[ _-]?(?:no|number))?)|c(?:ode)))"
     r"[\"']?+[ ]{0,3}+(?:[:=#]|is|of)?+[ ]{0,3}+[\[(\"']?+[ ]{0,2}+(?P<n>[0-9]{1,3})" + _NUM_END)
 _HTTPISH = ("http", "status", "response", "returned", "responded", "error code", "error_code",
