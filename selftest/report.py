@@ -12,11 +12,11 @@ import stat
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from selftest.errors import UsageError
-from selftest.redact import redact
+from selftest.redact import redact, redact_text
 
 SCHEMA_VERSION = 1
 
@@ -40,8 +40,9 @@ def dump_json(document: dict[str, Any], stream: TextIO | None = None) -> None:
 
 
 def junit_xml(suite: str, cases: Iterable[JUnitCase]) -> str:
-    """A JUnit XML document with one <testcase> per case."""
-    cases = list(cases)
+    """A JUnit XML document with one <testcase> per case (messages and details redacted)."""
+    cases = [replace(c, message=redact_text(c.message), details=redact_text(c.details))
+             for c in cases]
     root = ET.Element("testsuite", name=suite, tests=str(len(cases)),
                       failures=str(sum(c.status == "fail" for c in cases)),
                       skipped=str(sum(c.status == "skip" for c in cases)),

@@ -70,3 +70,12 @@ def test_the_catalogs_own_words_survive_redaction() -> None:
                for text in (e.summary, e.remedy, e.errata, e.reason, e.page_text, *e.causes)
                if redact(text) != text]
     assert mangled == []
+
+
+def test_junit_reports_are_redacted() -> None:
+    """A secret in a JUnit failure message or its details never reaches the XML."""
+    from selftest.report import JUnitCase, junit_xml
+
+    xml = junit_xml("s", [JUnitCase("c", "k", "fail", message="proxy http://u:pw12345@p.example:3128",
+                                    details="> Authorization: Bearer tok123456789")])
+    assert "pw12345" not in xml and "tok123456789" not in xml
