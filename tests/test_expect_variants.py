@@ -78,3 +78,9 @@ def test_curl_hint_carries_the_padding_header_and_body() -> None:
     padding = command.split("--header @", 1)[1].split()[0]
     assert Path(padding).stat().st_size == len("X-Padding: ") + 200_000 + 1
     assert missing == []
+
+
+def test_curl_hint_carries_verify_off() -> None:
+    """A scenario that turns verification off hints `--insecure`, not a CA it does not use."""
+    command, _ = curl_command({"url": "https://127.0.0.1:9/", "verify": False, "cainfo": "x.pem"})
+    assert "--insecure" in command and "--cacert" not in command

@@ -86,7 +86,9 @@ def curl_command(client: Mapping[str, Any]) -> tuple[str, list[str]]:
         args += ["--header", f"@{padding_file(padding)}"]
     if client.get("body") is not None:
         args += ["--data-binary", str(client["body"])]
-    if client.get("cainfo"):
+    if client.get("verify", True) is False:
+        args.append("--insecure")
+    elif client.get("cainfo"):
         args += ["--cacert", str(client["cainfo"])]
     if client.get("proxy") is not None:
         args += ["--proxy", str(client["proxy"])]
