@@ -48,7 +48,15 @@ def fakebox_responses() -> Iterator[list[Any]]:
         yield recorded
 
 
+#: The files whose fake Box responses the contract test checks; under pytest-xdist they and the
+#: contract test share one worker (--dist loadgroup), which runs the contract test last.
+_CONTRACT_GROUP = ("test_fakebox_", "test_sdk_")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The contract test runs last, so it sees the responses of every other test."""
     last = [item for item in items if item.path.name == "test_fakebox_contract.py"]
     items[:] = [item for item in items if item not in last] + last
+    for item in items:
+        if item.path.name.startswith(_CONTRACT_GROUP):
+            item.add_marker(pytest.mark.xdist_group("fakebox-contract"))

@@ -99,7 +99,7 @@ def test_serve_stops_and_cleans_up_on_a_stop_signal(tmp_path: Path, signum: int,
 @_STOPS
 def test_pytest_plugin_session_unwinds_on_a_stop_signal(tmp_path: Path, signum: int) -> None:
     """Scenario items under pytest: the session stops, servers and files go, exit 2/143/129."""
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
             "-p", "no:randomly", "--rootdir", str(_ROOT), "-k", "box", str(_ROOT / "scenarios")]
     done = interrupt(argv, signum, tmp_path / "tmp", cwd=_ROOT)
     # pytest's own exit status for Ctrl-C is 2 ("interrupted"); SIGTERM/SIGHUP give 128+N.
