@@ -144,3 +144,15 @@ def test_account_flags_are_settings(box: Any) -> None:
     assert refused.status_code == 400 and refused.json()["code"] == "terms_of_service_required"
     _ctl(box, "POST", "/reset")
     assert _me(box).status_code == 200
+
+
+def test_fault_after_handler_lets_the_write_land(box: Any) -> None:
+    """after_handler: the folder is created, yet the client sees the 503."""
+    _ctl(box, "POST", "/faults", json={"method": "POST", "path": "/2.0/folders",
+                                       "after_handler": True})
+    refused = requests.post(box.url + "/2.0/folders", json={"name": "landed",
+                                                            "parent": {"id": "0"}},
+                            headers={"Authorization": "Bearer tok"}, timeout=10)
+    assert refused.status_code == 503
+    names = [i.name for i in box.state.items.values()]
+    assert "landed" in names

@@ -157,6 +157,18 @@ def test_serve_options_parse() -> None:
     assert not hasattr(args, "port")
 
 
+def test_serve_session_and_content_flags_reach_config() -> None:
+    """--max-sessions, --session-ttl-s, --commit-delay-s, --spool-max-bytes, ... set Config."""
+    parser = argparse.ArgumentParser()
+    serve.add_arguments(parser)
+    args = parser.parse_args(["--max-sessions", "500", "--session-ttl-s", "60",
+                              "--session-idle-evict-s", "5", "--commit-delay-s", "2",
+                              "--spool-max-bytes", "1000", "--no-retain-content"])
+    assert serve._config(args) == {
+        "max_sessions": 500, "session_ttl_s": 60.0, "session_idle_evict_s": 5.0,
+        "commit_processing_s": 2.0, "spool_max_bytes": 1000, "retain_content": False}
+
+
 class _FirstLine(io.StringIO):
     """Captures output and signals when the first line arrives."""
 

@@ -48,6 +48,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     fault.add_argument("--code", default="unavailable", help="Box (or OAuth) error code")
     fault.add_argument("--message")
     fault.add_argument("--retry-after", type=int, metavar="SECONDS")
+    fault.add_argument("--after-handler", action="store_true",
+                       help="handle the request first: the write lands, the client sees the error")
     kind = fault.add_mutually_exclusive_group()
     kind.add_argument("--reset", action="store_true", help="reset the connection instead")
     kind.add_argument("--stall-ms", type=int, metavar="MS",
@@ -84,6 +86,8 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]
             spec["message"] = args.message
         if args.retry_after is not None:
             spec["retry_after_s"] = args.retry_after
+        if args.after_handler:
+            spec["after_handler"] = True
         if args.reset:
             spec["action"] = "reset"
         elif args.stall_ms is not None:

@@ -111,6 +111,8 @@ class FakeBoxApp:
                 time.sleep(self.state.config.latency_ms / 1000)
             fault = self.state.faults.take(request.method, request.path)
             if fault is not None:
+                if fault.after_handler and fault.action == "respond":
+                    self._dispatch(request)  # the write lands; the client sees the fault
                 response = self._fault(fault, request)
             else:
                 route = self._route(request)

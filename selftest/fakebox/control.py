@@ -6,8 +6,8 @@ is the model). Plain HTTP on its own loopback port; JSON in and out.
     POST   /settings            {"name": value, ...}: change some; all are checked first
     GET    /faults              the faults waiting
     POST   /faults              {action, method, path, times, status, code, message,
-                                 retry_after_s, stall_ms}: a fault for the next N matching
-                                 requests (201, with its id)
+                                 retry_after_s, stall_ms, after_handler}: a fault for the
+                                 next N matching requests (201, with its id)
     DELETE /faults[/{id}]       remove one fault, or all
     GET    /requests?limit=N    the newest N requests the fake answered (default 100)
     POST   /reset               the world at start: settings, no files/folders/sessions/faults

@@ -6,7 +6,8 @@ it (the clock, the main user's quota, `Config`). Faults follow toxiproxy's model
 down, removed at 0. Actions:
 
     respond   a Box error: `status` + `code` (+ `message`, + `retry_after_s` as retry-after);
-              on /oauth2/... the OAuth shape {"error", "error_description"}
+              on /oauth2/... the OAuth shape {"error", "error_description"}; with
+              `after_handler` the request is handled first (the write lands), then refused
     reset     the connection is reset (TCP RST) instead of any answer
     stall     nothing is sent for `stall_ms`, then the connection is closed
 
@@ -113,6 +114,9 @@ class Fault:
     message: str | None = None
     retry_after_s: int | None = None
     stall_ms: int = 30_000
+    #: respond only: handle the request first, so the write lands and the client still sees
+    #: the error (Box: "a write may still land after a 503").
+    after_handler: bool = False
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -186,6 +190,8 @@ def _check_fault(fault: Fault) -> None:
         value = getattr(fault, name)
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise SettingError(f"{name} must be a whole number from {low} to {high}")
+    if not isinstance(fault.after_handler, bool):
+        raise SettingError("after_handler must be true or false")
     retry = fault.retry_after_s
     if retry is not None and (isinstance(retry, bool) or not isinstance(retry, int) or retry < 0):
         raise SettingError("retry_after_s must be a whole number of 0 or more")
