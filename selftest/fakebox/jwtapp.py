@@ -5,7 +5,7 @@ secret, public key id, private key, enterprise id) and `JwtApp.assertion()` sign
 Box's SDKs do (RS256, exp = now + 30 s, a fresh jti) — with knobs to get each claim wrong.
 `JwtApp.config()` is the console's file exactly: the key as ENCRYPTED PKCS#8 PEM and its
 passphrase (both official SDKs refuse a plain key with a passphrase, and the console never
-hands one out).
+hands one out; https://developer.box.com/guides/authentication/jwt/without-sdk/ shows the file).
 """
 
 from __future__ import annotations
