@@ -222,6 +222,28 @@ def _codes(catalog: Catalog) -> tuple[frozenset[str], frozenset[str]]:
     return box, oauth
 
 
+#: An error status standing alone (`upstream said 502`): read only when nothing else was found.
+_BARE_STATUS = re.compile(r"([45][0-9][0-9])(?![0-9a-z.:/_-])")
+
+
+def scan_bare_statuses(text: str, catalog: Catalog) -> list[Fragment]:
+    """Error statuses with nothing around them that says so: the last reading of a paste.
+
+    Only statuses the catalog has an entry of their own for, and never a port (`port 443`).
+    """
+    lowered = ascii_lower(text)
+    found: list[Fragment] = []
+    for m in _first(_BARE_STATUS.finditer(lowered)):
+        if m.start() and (lowered[m.start() - 1].isalnum() or lowered[m.start() - 1] in ".:/#_-"):
+            continue
+        if f"http:{m[1]}" not in catalog or lowered.endswith("port ", 0, m.start()):
+            continue
+        found.append(Fragment(m.start(1), "status", int(m[1])))
+        if len(found) >= MAX_FRAGMENTS:
+            break
+    return found
+
+
 def scan(text: str, catalog: Catalog) -> list[Fragment]:
     """Every fragment of evidence in the cleaned `text`, in order of position.
 

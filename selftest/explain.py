@@ -131,7 +131,7 @@ def explain(text: str, catalog: Catalog | None = None) -> Explanation:
         named = _named_list(simple, catalog)
         if named is not None:
             return Explanation(text, tuple(_dedupe(named)))
-    from selftest.evidence import clean, scan
+    from selftest.evidence import clean, scan, scan_bare_statuses
 
     cleaned = clean(text)
     groups = group_fragments(scan(cleaned, catalog), cleaned)
@@ -140,6 +140,10 @@ def explain(text: str, catalog: Catalog | None = None) -> Explanation:
         # Nothing but a small number after an error word (`request failed (err: 7)`): with no
         # other evidence at all, the libcurl code is the best reading, and better than none.
         findings = _distinct(groups, cleaned, catalog, weak_ok=True)
+    if not findings:
+        # Still nothing: an error status standing alone (`upstream said 502`) is the last reading.
+        bare = group_fragments(scan_bare_statuses(cleaned, catalog), cleaned)
+        findings = _distinct(bare, cleaned, catalog, weak_ok=True)
     return Explanation(text, tuple(findings))
 
 

@@ -338,3 +338,10 @@ def test_the_closest_scenario_is_suggested() -> None:
     assert explain("cURL error 60: SSL certificate problem: certificate has expired").scenario \
         == "curl-60-expired"
     assert explain("28").scenario == "curl-28"
+
+
+def test_a_status_standing_alone_is_the_last_reading() -> None:
+    """With nothing else in the text, `upstream said 502` is a 502; a port is never a status."""
+    assert explain("upstream said 502").diagnosis.ids[0] == "http:502"
+    assert not explain("port 443 is open").recognised
+    assert explain("cURL error 7 upstream said 502").diagnosis.ids == ("curl:7",)
