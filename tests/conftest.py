@@ -53,10 +53,25 @@ def fakebox_responses() -> Iterator[list[Any]]:
 _CONTRACT_GROUP = ("test_fakebox_", "test_sdk_")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The contract test runs last, so it sees the responses of every other test."""
     last = [item for item in items if item.path.name == "test_fakebox_contract.py"]
     items[:] = [item for item in items if item not in last] + last
     for item in items:
         if item.path.name.startswith(_CONTRACT_GROUP):
             item.add_marker(pytest.mark.xdist_group("fakebox-contract"))
+            _group_node_id(config, item, "fakebox-contract")
+
+
+def _group_node_id(config: pytest.Config, item: pytest.Item, group: str) -> None:
+    """xdist's loadgroup schedules by an `@group` suffix on the node id, which xdist 3.8 writes
+    to `item._nodeid`; pytest 9 reads ids from `item._id`, so the suffix is lost and the group
+    split across workers. On an xdist worker of a loadgroup run, write it where pytest 9 reads.
+    """
+    if not getattr(config.option, "loadgroup", False) or "@" in item.nodeid:
+        return
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
