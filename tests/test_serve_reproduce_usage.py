@@ -126,3 +126,17 @@ def test_serve_json_carries_the_padding_header_or_says_what_it_leaves_out() -> N
     sequence = _served_json("box-access-denied-item-locked")
     assert sequence["request"] is None
     assert "more than one request" in str(sequence["left_out"])
+
+
+@pytest.mark.parametrize("jobs", ["0", "65", "x"])
+def test_jobs_must_be_a_thread_count(jobs: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`reproduce --jobs` takes 1 to 64 threads; anything else is a usage error."""
+    assert main(["reproduce", "curl-52", "--jobs", jobs]) == 2
+    assert "is not a number of threads" in capsys.readouterr().err
+
+
+def test_one_job_runs_one_scenario_at_a_time(capsys: pytest.CaptureFixture[str]) -> None:
+    """`-j 1` replays as before the parallel runner: in id order, in this thread."""
+    assert main(["reproduce", "curl-52", "curl-56-bad-chunk", "-j", "1", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    assert [r["scenario"] for r in results] == ["curl-52", "curl-56-bad-chunk"]

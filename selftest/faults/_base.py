@@ -29,7 +29,7 @@ READ_TIMEOUT_S = 5.0
 JOIN_TIMEOUT_S = 2.0
 #: How many handler exceptions a server keeps until they are checked (a loop must not grow).
 MAX_ERRORS = 20
-#: How often the accept loop looks at the stop flag.
+#: How often a held connection looks at the stop flag.
 _POLL_S = 0.05
 LOOPBACK = "127.0.0.1"
 
@@ -72,7 +72,10 @@ class SocketServer:
         try:
             self._listener = listener = self.bind()
             listener.listen(64)
-            listener.settimeout(_POLL_S)
+            # accept() blocks (no polling): stop() shuts the listener down, which wakes it. A
+            # run keeps ~100 servers open at once; polling each every 50 ms kept the
+            # interpreter so busy switching threads that a peer could miss its client's 2 s.
+            listener.settimeout(None)
             self.urls = self.make_urls()
         except BaseException:
             self.stop()  # e.g. `--port` taken: no socket or temporary folder outlives start()
