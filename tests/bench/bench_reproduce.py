@@ -84,7 +84,7 @@ def section(rows: list[str], exits: list[tuple[float, int, int]], suite: list[fl
         f"{platform.python_version()}; {os.cpu_count()} CPUs, shared (load average "
         f"{load[0]:.1f} before, {load[1]:.1f} after: other work was running); "
         "`python tests/bench/bench_reproduce.py`. Each run is a fresh process; scenarios of "
-        "different servers run side by side (`--jobs 8`, the default).", "",
+        "different servers run side by side (`--jobs 4`, the default).", "",
         "| selection | target | median | min–max | runs | met | scenarios |",
         "|---|---|---|---|---|---|---|", *rows, "",
         "| SIGTERM during `reproduce --layer box` | median | min–max | runs | exit status | "
