@@ -5,6 +5,7 @@ that cannot show '→' and a `php` on PATH that hangs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,14 +33,16 @@ def tarpit() -> Iterator[str]:
         yield f"https://127.0.0.1:{server.urls['port']}"
 
 
-def start(base: str, tmp_path: Path) -> subprocess.Popen[str]:
+def start(base: str, tmp_path: Path, client: str | None = "pycurl") -> subprocess.Popen[str]:
+    """`selftest preflight` against `base`, TMPDIR its own; `client` None is the default path
+    (PHP's cURL beside pycurl when php is on PATH)."""
     env = dict(os.environ, BOX_ACCESS_TOKEN="t0ken-for-tests", TMPDIR=str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
+    chosen = ["--client", client] if client else []
     return subprocess.Popen(
         [sys.executable, "-m", "selftest", "preflight", "--api-base", base, "--upload-base",
          base + "/api", "--timeout", DEADLINE_S, "--junit-xml", str(tmp_path / "junit.xml"),
-         # pycurl only: PHP's second opinion (helper php's clients/) has its own interrupt test
-         "--client", "pycurl"],
+         *chosen],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -147,3 +150,75 @@ def test_hanging_php_leaves_the_handshakes_their_time(tmp_path: Path,
     assert result.status == "warn", result.summary
     assert "not of the network" in result.summary
     assert result.evidence["hosts"][0]["curl_code"] == 0
+
+
+def php_with_curl() -> bool:
+    """Whether a `php` with the curl extension is on PATH (the default run's second opinion)."""
+    from selftest.clients import opinions
+
+    return opinions.second_opinion() is not None
+
+
+@pytest.mark.skipif(not php_with_curl(), reason="no php with the curl extension on PATH "
+                                                "(Debian: apt-get install php-cli php-curl)")
+@pytest.mark.parametrize(("signum", "status"), [
+    (signal.SIGINT, 130), (signal.SIGTERM, 143), (signal.SIGHUP, 129),
+])
+def test_interrupt_with_php_beside_leaves_no_temporary_entry(tarpit: str, tmp_path: Path,
+                                                             signum: int, status: int) -> None:
+    """On the default path (PHP's cURL as the second opinion, its requests hanging in the
+    tarpit), a stop signal ends the run at once and leaves nothing in TMPDIR, no php behind."""
+    process = start(tarpit, tmp_path, client=None)
+    out, err = interrupt(process, signum)
+    assert process.returncode == status, err
+    assert "Traceback" not in err
+    assert "interrupted before it finished" in out
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert php_children_of(process.pid, tmp_path) == []
+
+
+def php_children_of(pid: int, tmp_path: Path, *, settle: bool = True) -> list[int]:
+    """Processes other than `pid` running with this test's TMPDIR in their environment (php
+    started by the run, in their own sessions); with `settle`, given a second to go away."""
+    marker = f"TMPDIR={tmp_path / 'tmp'}".encode()
+    for _ in range(50 if settle else 1):
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == pid:
+                continue
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0") and \
+                        alive(int(entry.name)):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        if not found:
+            return []
+        time.sleep(0.02)
+    return found
+
+
+@pytest.mark.skipif(not php_with_curl(), reason="no php with the curl extension on PATH "
+                                                "(Debian: apt-get install php-cli php-curl)")
+def test_php_requests_never_touch_the_disk(tarpit: str, tmp_path: Path) -> None:
+    """While PHP's requests hang (the bearer token in each), nothing of theirs is in TMPDIR, so
+    even an exit that runs no clean-up at all (SIGKILL) leaves no `selftest-php-*` behind."""
+    process = start(tarpit, tmp_path, client=None)
+    assert process.stdout is not None
+    while not process.stdout.readline().startswith("PASS  proxy"):
+        pass
+    in_flight: list[int] = []
+    for _ in range(HANG_GUARD_S * 10):
+        in_flight = php_children_of(process.pid, tmp_path, settle=False)
+        if in_flight:
+            break
+        time.sleep(0.1)
+    assert in_flight, "PHP's requests never started"
+    process.kill()
+    process.communicate(timeout=HANG_GUARD_S)
+    try:
+        assert list((tmp_path / "tmp").iterdir()) == []
+    finally:
+        for pid in in_flight:  # SIGKILL ran no clean-up: the php processes are ours to end
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)

@@ -195,22 +195,27 @@ class Context:
         for child in children:
             kill_group(child)
 
-    def run_child(self, argv: list[str], timeout_s: float) -> tuple[int, str, str] | str:
+    def run_child(self, argv: list[str], timeout_s: float,
+                  stdin: str | None = None) -> tuple[int, str, str] | str:
         """Run a local program under the deadline, in its own process group (so that what it
-        starts dies with it); (exit status, stdout, stderr), or why it gave no answer."""
+        starts dies with it), `stdin` written to it (else its stdin is closed); (exit status,
+        stdout, stderr), or why it gave no answer."""
         timeout_s = min(timeout_s, self.remaining_ms() / 1000)
-        if self.cancelled.is_set():
-            return "the run was interrupted"
-        try:
-            child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, errors="replace",
-                                     start_new_session=True)
-        except OSError as exc:
-            return f"cannot start {argv[0]}: {exc.strerror}"
+        # Started and registered under the lock that cancel() takes after setting `cancelled`:
+        # a child is either seen (and killed) by cancel(), or never started.
         with self._lock:
+            if self.cancelled.is_set():
+                return "the run was interrupted"
+            try:
+                child = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                    start_new_session=True)
+            except OSError as exc:
+                return f"cannot start {argv[0]}: {exc.strerror}"
             self._children.append(child)
         try:
-            out, err = child.communicate(timeout=timeout_s)
+            out, err = child.communicate(stdin, timeout=timeout_s)  # a broken pipe is ignored
         except subprocess.TimeoutExpired:
             kill_group(child)
             child.communicate()

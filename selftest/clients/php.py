@@ -18,12 +18,11 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from selftest.errors import SelftestError
@@ -105,9 +104,13 @@ def describe(php: str | None = None) -> PhpBuild:
                     constants=constants, ini={str(k): str(v) for k, v in doc["ini"].items()})
 
 
-#: Runs a command under a preflight's deadline, in its own process group, killed on Ctrl-C
-#: (`Context.run_child`): (exit status, stdout, stderr), or why it gave no answer.
-ChildRunner = Callable[[list[str], float], "tuple[int, str, str] | str"]
+class ChildRunner(Protocol):
+    """Runs a command under a preflight's deadline, in its own process group, killed on Ctrl-C
+    (`Context.run_child`), `stdin` written to it: (exit status, stdout, stderr), or why it gave
+    no answer."""
+
+    def __call__(self, argv: list[str], timeout_s: float,
+                 stdin: str | None = None) -> tuple[int, str, str] | str: ...
 
 
 def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: float,
@@ -122,11 +125,13 @@ def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: f
                              stderr=subprocess.PIPE, start_new_session=True)
     try:
         out, err = child.communicate(stdin, timeout=timeout_s)
-    except subprocess.TimeoutExpired:
+    except BaseException as exc:  # the timeout, or Ctrl-C: php and its group die with the call
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)
         child.communicate()
-        raise SelftestError(f"php did not finish within {timeout_s:.1f} s") from None
+        if isinstance(exc, subprocess.TimeoutExpired):
+            raise SelftestError(f"php did not finish within {timeout_s:.1f} s") from None
+        raise
     try:
         doc = json.loads(out.decode("utf-8", "replace").strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -141,11 +146,14 @@ def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: f
 
 def _run_under(runner: ChildRunner, command: list[str], stdin: bytes,
                timeout_s: float) -> dict[str, Any]:
-    """`command` through `runner`, its request in a private temporary file (stdin is closed)."""
-    with tempfile.TemporaryDirectory(prefix="selftest-php-") as folder:
-        request = Path(folder) / "request.json"
-        request.write_bytes(stdin)
-        done = runner([*command, str(request)], timeout_s)
+    """`command` through `runner`, its request on its stdin.
+
+    Never through a file: the request carries the bearer token, and a file (or the folder around
+    it) can outlive the run on an exit that runs no clean-up (SIGKILL, a second SIGTERM after the
+    handlers are restored, the interpreter ending a check's daemon thread between `mkdtemp` and
+    its removal), which is how `selftest-php-*` folders used to survive an interrupted run.
+    """
+    done = runner(command, timeout_s, stdin.decode())
     if isinstance(done, str):
         # No answer in time, or interrupted: libcurl's own word for it is 28.
         return {"errno": 28, "error": f"PHP gave no answer: {done}"}

@@ -131,7 +131,7 @@ if ($mode === 'describe') {
     echo json_encode(selftest_describe()), "\n";
     exit(0);
 }
-// The request: a file named after the mode (preflight's runs, whose stdin is closed), or stdin.
+// The request: on stdin (or a file named after the mode, for running this script by hand).
 $request = json_decode(isset($argv[2]) ? file_get_contents($argv[2]) : stream_get_contents(STDIN),
                        true);
 if (!is_array($request)) {
