@@ -219,3 +219,20 @@ def test_serve_run_prints_json_then_serves_until_stopped() -> None:
         worker.join(10)
     assert result == [0]
     assert not config_path.exists()
+
+
+def test_accepted_connections_send_without_nagle_delay() -> None:
+    """Every accepted connection has TCP_NODELAY, so a kept-alive reply is not held ~40 ms."""
+    import socket
+
+    from selftest.fakebox.server import _QuietHandler
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = socket.create_connection(listener.getsockname())
+        conn, _ = listener.accept()
+        with client, conn:
+            handler = _QuietHandler.__new__(_QuietHandler)
+            handler.request = conn
+            handler.setup()
+            assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+            handler.finish()

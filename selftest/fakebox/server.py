@@ -62,6 +62,13 @@ class _QuietHandler(WSGIRequestHandler):
     timeout = IDLE_TIMEOUT_S
     _socket_rfile: Any = None
 
+    def setup(self) -> None:
+        # http.server writes the headers and the body in separate send()s; on a kept-alive
+        # connection Nagle holds the body until the client's delayed ACK (~40 ms on Linux),
+        # which skewed every round trip (and the clock check's bisection). Box answers at once.
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def make_environ(self) -> Any:
         environ = super().make_environ()
         self._socket_rfile = self.rfile
