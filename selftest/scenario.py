@@ -22,6 +22,9 @@ from typing import Any
 from selftest import tomlcache
 from selftest.errors import ScenarioError
 
+#: What a step's [client] table holds unless the file says otherwise, filled like the file's
+#: own keys: a box sequence talks to its fakebox fault (all 90 of them said so).
+_CLIENT_DEFAULTS: dict[str, dict[str, Any]] = {"box-sequence": {"base": "{url}"}}
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires", "serial"}
 _EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
 #: Sub-tables of [expect] for a client that differs from pycurl's libcurl 8.x, and their keys.
@@ -176,6 +179,7 @@ def _scenario(raw: dict[str, Any], path: Path) -> Scenario:
     client = dict(_table(raw, "client"))
     if not isinstance(client.get("step", "perform"), str):
         raise ValueError("[client] step must be a string")
+    client = {**_CLIENT_DEFAULTS.get(str(client.get("step", "perform")), {}), **client}
     return Scenario(
         id=scenario_id, documents=documents, title=str(raw.get("title", "")), path=path,
         fault=fault, attributes=server, client=client,

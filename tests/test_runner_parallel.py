@@ -115,3 +115,17 @@ def test_serial_must_be_a_string(tmp_path: Path) -> None:
     path.write_text('id = "x"\ndocuments = "curl:52"\nserial = true\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="serial must be a string"):
         load(path)
+
+
+def test_box_sequence_base_defaults_to_the_fake(tmp_path: Path) -> None:
+    """A box-sequence file without `base` gets "{url}"; a file that sets it keeps its own."""
+    from selftest.scenario import load
+
+    plain = tmp_path / "plain.toml"
+    plain.write_text('id = "plain"\ndocuments = "box:not_found"\n[client]\n'
+                     'step = "box-sequence"\n', encoding="utf-8")
+    own = tmp_path / "own.toml"
+    own.write_text('id = "own"\ndocuments = "box:not_found"\n[client]\n'
+                   'step = "box-sequence"\nbase = "{upload_url}"\n', encoding="utf-8")
+    assert load(plain).client["base"] == "{url}"
+    assert load(own).client["base"] == "{upload_url}"

@@ -7,7 +7,8 @@ Every other request must answer as its `expect_status` says (default: any 2xx); 
 the step stops and returns an observation with curl code -1 whose message says which request went
 wrong and how, so the scenario fails with that reason (scenarios write `curl_code = [0]`).
 
-[client] keys: `base` (prefix of relative paths, usually "{url}"), `token` (the bearer sent with
+[client] keys: `base` (prefix of relative paths; default "{url}", the fakebox fault's API base,
+set by selftest.scenario when the file leaves it out), `token` (the bearer sent with
 every API request), `box_config` (for `jwt` requests), `timeout_ms`, `requests`.
 
 Request keys:
