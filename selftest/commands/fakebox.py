@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import urllib.error
-import urllib.request
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -103,6 +101,11 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    # Imported here: cli imports every command module for its HELP, and urllib.request (with
+    # http.client and email) would add ~35 ms to every command's start-up.
+    import urllib.error
+    import urllib.request
+
     parts = urlsplit(args.url)
     if parts.scheme != "http" or not parts.hostname:
         raise UsageError(f"fakebox ctl: --url {args.url!r} is not the http:// control_url "
