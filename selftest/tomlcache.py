@@ -5,8 +5,10 @@ under load), most of `selftest explain`'s start-up; the same data read back as J
 The copy lives in `__pycache__/NAME.json` beside the file, or, where that folder cannot be
 written (a system-wide install), in the user's cache folder. It holds the file's size and
 modification time and is used only while both still match, like a .pyc; a missing, stale or
-unreadable copy means parsing the file again. Nothing is written when Python writes no bytecode
-(`PYTHONDONTWRITEBYTECODE`, `python -B`).
+unreadable copy means parsing the file again. When Python writes no bytecode
+(`PYTHONDONTWRITEBYTECODE`, `python -B`: common in container images) nothing is written beside
+the file, but the user's cache folder is still used: it is selftest's own cache, not bytecode,
+and without it every `explain` would parse the whole catalog again.
 """
 
 from __future__ import annotations
@@ -36,10 +38,9 @@ def load(path: Path) -> dict[str, Any]:
         if cached is not None:
             return cached
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    if not sys.dont_write_bytecode:
-        for place in places:
-            if _write(place, key, data):
-                break
+    for place in places[1:] if sys.dont_write_bytecode else places:
+        if _write(place, key, data):
+            break
     return data
 
 

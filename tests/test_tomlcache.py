@@ -63,13 +63,17 @@ def test_the_user_cache_when_beside_cannot_be_written(tmp_path: Path) -> None:
     assert tomlcache.load(path) == {"name": "first"}
 
 
-def test_nothing_is_written_without_bytecode(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """PYTHONDONTWRITEBYTECODE (or -B) means no copy anywhere, as for .pyc files."""
+def test_nothing_beside_the_file_without_bytecode(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYTHONDONTWRITEBYTECODE (or -B): no __pycache__ beside the file; the user cache serves."""
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    path = data_file(tmp_path)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = data_file(folder)
     assert tomlcache.load(path) == {"name": "first"}
-    assert not (tmp_path / "__pycache__").exists() and not (tmp_path / "user-cache").exists()
+    assert not (folder / "__pycache__").exists()
+    assert len(os.listdir(tmp_path / "user-cache" / "selftest")) == 1
+    assert tomlcache.load(path) == {"name": "first"}
 
 
 def test_dates_are_parsed_each_time(tmp_path: Path) -> None:
