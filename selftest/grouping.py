@@ -164,7 +164,9 @@ def read_group(group: Group, text: str, catalog: Catalog,
         status = weak_status[0]
     connect = next((int(f.value) for f in frags if f.kind == "connect"), 0)
     if "bearer" in kinds and oauth is not None and status is None and not connect:
-        status = 401
+        # RFC 6750 §3.1: a challenge for a missing scope comes with 403 (Box too,
+        # docs/facts.md), every other bearer error with 401.
+        status = 403 if oauth.error == "insufficient_scope" else 401
     if curl_code is None and status is None and not connect and box is None and oauth is None:
         plugin = next((f for f in frags if f.kind == "plugin"), None)
         if plugin is None:

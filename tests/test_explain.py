@@ -345,3 +345,13 @@ def test_a_status_standing_alone_is_the_last_reading() -> None:
     assert explain("upstream said 502").diagnosis.ids[0] == "http:502"
     assert not explain("port 443 is open").recognised
     assert explain("cURL error 7 upstream said 502").diagnosis.ids == ("curl:7",)
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ('Bearer realm="Service", error="insufficient_scope"', "http:403"),
+    ('WWW-Authenticate: Bearer realm="Service", error="insufficient_scope"', "http:403"),
+    ('Bearer realm="Service", error="invalid_token"', "http:401"),
+])
+def test_a_bearer_challenge_alone_implies_its_status(text: str, status: str) -> None:
+    """A challenge pasted without its status line: insufficient_scope comes with 403, others 401."""
+    assert explain(text).diagnosis.ids[0] == status
