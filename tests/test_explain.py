@@ -355,3 +355,8 @@ def test_a_status_standing_alone_is_the_last_reading() -> None:
 def test_a_bearer_challenge_alone_implies_its_status(text: str, status: str) -> None:
     """A challenge pasted without its status line: insufficient_scope comes with 403, others 401."""
     assert explain(text).diagnosis.ids[0] == status
+
+
+def test_securetransport_verification_failure_is_60() -> None:
+    """SecureTransport's 'SSL: certificate verification failed (result: 5)' names curl:60."""
+    assert explain("SSL: certificate verification failed (result: 5)").diagnosis.ids[0] == "curl:60"
