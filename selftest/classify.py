@@ -135,6 +135,12 @@ def _curl_detail(catalog: Catalog, obs: Observation) -> str:
         return ""
     if entry.merged_into:
         entry = catalog.get(entry.merged_into)
+    if obs.phase == "proxy":
+        # libcurl 8 says "Connection timed out" while it waits for a proxy's CONNECT answer, as
+        # for a TCP connect: the phase (from timings and the CONNECT status) is the fact.
+        at_proxy = next((d.detail for d in entry.details if d.phase == "proxy"), "")
+        if at_proxy:
+            return at_proxy
     message = obs.curl_message.lower()
     for item in entry.details:
         if any(m.lower() in message for m in item.match):

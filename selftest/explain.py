@@ -223,7 +223,8 @@ def _observation_for(entry: Entry) -> Observation | None:
 def _make_finding(line: int, excerpt: str, diagnosis: Diagnosis,
                   observation: Observation | None, catalog: Catalog) -> Finding:
     entries = tuple(catalog.get(i) for i in diagnosis.ids)
-    scenario, servable = scenario_hint(diagnosis.primary, catalog, _clues(observation))
+    scenario, servable = scenario_hint(diagnosis.primary, catalog, _clues(observation),
+                                       observation.phase if observation else "")
     return Finding(line, redact_text(excerpt), diagnosis, entries, scenario, servable, observation)
 
 
@@ -240,19 +241,23 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def scenario_hint(entry_id: str | None, catalog: Catalog,
-                  clues: frozenset[str] = frozenset()) -> tuple[str | None, bool]:
+                  clues: frozenset[str] = frozenset(),
+                  phase: str = "") -> tuple[str | None, bool]:
     """(scenario to reproduce `entry_id` with, whether `selftest serve` can serve it).
 
-    Of an entry's scenarios, the one whose name's extra words are all among `clues` (words of
-    the message and the phase) is the closer one: curl-28-connect for a connect timeout,
-    curl-60-expired for an expired certificate.
+    Of an entry's scenarios, the one named after the phase reached comes first (curl-28-proxy
+    for a proxy that never answers CONNECT, though its message says "connect"); then the one
+    whose name's extra words are all among `clues` (words of the message and the phase):
+    curl-28-connect for a connect timeout, curl-60-expired for an expired certificate.
     """
     scenario, servable = _scenario_hint(entry_id, catalog)
     if scenario is None or not clues:
         return scenario, servable
     from selftest.scenario import load, scenarios_dir
 
-    for path in sorted(scenarios_dir().glob(f"{scenario}-*.toml")):
+    named = scenarios_dir() / f"{scenario}-{phase}.toml"
+    paths = sorted(scenarios_dir().glob(f"{scenario}-*.toml"))
+    for path in ([named] if phase and named in paths else []) + paths:
         words = set(path.stem[len(scenario) + 1:].split("-"))
         if words <= clues:
             item = load(path)

@@ -11,6 +11,9 @@ Phases name how far the exchange got before it ended, derived from libcurl's tim
     setup    an option was refused before any network activity
     resolve  looking the name up (NAMELOOKUP_TIME still 0)
     connect  TCP connect, to the host or the proxy (CONNECT_TIME still 0)
+    proxy    waiting for an HTTP(S) proxy's answer to CONNECT (connected to the proxy, no 200 to
+             CONNECT, APPCONNECT_TIME still 0 on an https URL; libcurl 7 keeps CONNECT_TIME at 0
+             too, PRIMARY_IP tells): libcurl's message may say only "Connection timed out")
     tls      TLS handshake (APPCONNECT_TIME still 0 on an https URL)
     send     sending the request (PRETRANSFER_TIME reached, no response byte yet)
     receive  reading the response (STARTTRANSFER_TIME reached)
@@ -25,7 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Phase = Literal["setup", "resolve", "connect", "tls", "send", "receive", "done", "unknown"]
+Phase = Literal["setup", "resolve", "connect", "proxy", "tls", "send", "receive", "done",
+                "unknown"]
 
 #: Bodies are kept only up to this size: enough for any Box or OAuth error document.
 BODY_LIMIT_BYTES = 64 * 1024
@@ -107,8 +111,24 @@ class Observation:
         return out
 
 
-def phase_from_timings(timings: Mapping[str, float], *, https: bool, completed: bool) -> Phase:
-    """Name the phase an exchange reached, from libcurl's cumulative timing figures (seconds)."""
+def tunnels_through(proxy: str) -> bool:
+    """Whether libcurl asks `proxy` to CONNECT for an https URL: an HTTP or HTTPS proxy (no
+    scheme is http, libcurl's default). A SOCKS proxy is told the target in its own handshake."""
+    scheme = proxy.partition("://")[0].lower() if "://" in proxy else "http"
+    return bool(proxy) and scheme in ("http", "https")
+
+
+def tunnel_open(proxy: str, connect_status: int) -> bool:
+    """Whether the way through `proxy` got past it: no CONNECT needed, or a 200 to CONNECT
+    (libcurl's HTTP_CONNECTCODE; 0 while the proxy has not answered)."""
+    return not tunnels_through(proxy) or connect_status == 200
+
+
+def phase_from_timings(timings: Mapping[str, float], *, https: bool, completed: bool,
+                       proxy: str = "", connect_status: int = 0, peer: str = "") -> Phase:
+    """Name the phase an exchange reached, from libcurl's cumulative timing figures (seconds),
+    the proxy it went through ("" when none), the proxy's answer to CONNECT, and the address
+    libcurl's TCP connect reached (PRIMARY_IP: "" while that connect is pending)."""
     if completed:
         return "done"
     if not timings:
@@ -116,9 +136,12 @@ def phase_from_timings(timings: Mapping[str, float], *, https: bool, completed: 
     if timings.get("namelookup", 0.0) <= 0.0 and timings.get("connect", 0.0) <= 0.0:
         return "resolve"
     if timings.get("connect", 0.0) <= 0.0:
-        return "connect"
+        # libcurl 7 leaves CONNECT_TIME at 0 until a proxy's tunnel opens: connected to the proxy
+        # (PRIMARY_IP known) with no 200 to CONNECT is waiting for the proxy, not connecting.
+        waiting = https and peer and not tunnel_open(proxy, connect_status)
+        return "proxy" if waiting else "connect"
     if https and timings.get("appconnect", 0.0) <= 0.0:
-        return "tls"
+        return "tls" if tunnel_open(proxy, connect_status) else "proxy"
     if timings.get("starttransfer", 0.0) > 0.0:
         return "receive"
     return "send"
@@ -195,14 +218,17 @@ def observe(
     details: Mapping[str, Any] | None = None,
     phase: Phase | None = None,
     simulated: bool = False,
+    proxy: str = "",
 ) -> Observation:
-    """Build an Observation from the plain results of one transfer."""
+    """Build an Observation from the plain results of one transfer (`proxy`: the proxy it went
+    through, "" when none; it tells waiting for a proxy's CONNECT answer from a handshake)."""
     version, status, reason, headers = parse_header_block(raw_headers)
     timings = dict(timings or {})
     if phase is None:
         phase = phase_from_timings(
-            timings, https=url.lower().startswith("https:"), completed=curl_code == 0
-        )
+            timings, https=url.lower().startswith("https:"), completed=curl_code == 0,
+            proxy=proxy, connect_status=connect_status,
+            peer=str((details or {}).get("primary_ip") or ""))
     box_error: BoxError | None = None
     oauth_error: OAuthError | None = None
     if status is not None and status >= 400:

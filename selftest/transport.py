@@ -137,6 +137,7 @@ def perform(request: Request, configure: Callable[[Any], None] | None = None,
             connect_status=_getinfo(curl, pycurl.HTTP_CONNECTCODE, 0),
             timings={name: _getinfo(curl, info, 0.0) for name, info in _TIMINGS.items()},
             details=details,
+            proxy=_proxy_used(curl, request),
         )
     finally:
         curl.close()
@@ -205,6 +206,26 @@ def _debug(wire: list[str], kind: int, data: bytes) -> None:
     for line in data.decode("latin-1").splitlines():
         if line.strip():
             wire.append(f"{prefix} {redact_line(line)}")
+
+
+#: CURLINFO_USED_PROXY (libcurl 8.7): libcurl's own word on whether a proxy was used.
+_USED_PROXY = getattr(pycurl, "USED_PROXY", -1)
+
+
+def proxy_in_use(url: str, proxy: str | None) -> str:
+    """The proxy libcurl goes through for `url`: `proxy` (None: the environment's), unless
+    NO_PROXY names the host ("" when none), as `selftest.checks.proxyenv` reads libcurl's rules."""
+    from urllib.parse import urlsplit
+
+    from selftest.checks.proxyenv import proxy_for
+
+    return proxy_for(urlsplit(url).hostname or "", proxy).url
+
+
+def _proxy_used(curl: Any, request: Request) -> str:
+    if _USED_PROXY >= 0 and _getinfo(curl, _USED_PROXY, 1) == 0:
+        return ""
+    return proxy_in_use(request.url, request.proxy)
 
 
 def _getinfo(curl: Any, info: int, default: Any) -> Any:

@@ -62,6 +62,34 @@ def test_phases_follow_libcurl_timings() -> None:
     assert phase_from_timings({}, https=True, completed=True) == "done"
 
 
+def test_waiting_for_the_proxys_connect_answer_is_its_own_phase() -> None:
+    """Connected to an HTTP(S) proxy with no 200 to CONNECT is the proxy phase, not the TLS
+    handshake; a SOCKS proxy, an opened tunnel, or no proxy leave it at tls."""
+    reached = {"namelookup": 0.1, "connect": 0.2}
+    for proxy in ("http://127.0.0.1:3128", "https://proxy.example:443", "127.0.0.1:3128"):
+        assert phase_from_timings(reached, https=True, completed=False, proxy=proxy) == "proxy"
+        assert phase_from_timings(reached, https=True, completed=False, proxy=proxy,
+                                  connect_status=407) == "proxy"
+        assert phase_from_timings(reached, https=True, completed=False, proxy=proxy,
+                                  connect_status=200) == "tls"
+    assert phase_from_timings(reached, https=True, completed=False,
+                              proxy="socks5h://127.0.0.1:1080") == "tls"
+    assert phase_from_timings(reached, https=True, completed=False, proxy="") == "tls"
+    assert observe(curl_code=28, url="https://api.box.com/", timings=reached,
+                   proxy="http://127.0.0.1:3128").phase == "proxy"
+
+
+def test_libcurl7_waiting_for_connect_is_told_from_connecting_by_the_peer() -> None:
+    """libcurl 7 keeps CONNECT_TIME at 0 until the tunnel opens: connected to the proxy (its
+    address known) is the proxy phase; no address yet is still the TCP connect."""
+    pending = {"namelookup": 0.1, "connect": 0.0}
+    proxy = "http://127.0.0.1:3128"
+    assert phase_from_timings(pending, https=True, completed=False, proxy=proxy,
+                              peer="127.0.0.1") == "proxy"
+    assert phase_from_timings(pending, https=True, completed=False, proxy=proxy) == "connect"
+    assert phase_from_timings(pending, https=True, completed=False, peer="127.0.0.1") == "connect"
+
+
 def test_non_error_json_is_not_an_error() -> None:
     """A 4xx with a JSON body that is neither Box's nor OAuth's shape gives no parsed error."""
     obs = observe(curl_code=0, raw_headers=b"HTTP/1.1 404 Not Found\r\n\r\n", body=b'{"a": 1}')

@@ -21,7 +21,7 @@ from typing import Literal
 
 from selftest.checks.context import Context, Target
 from selftest.checks.proxyenv import proxy_for
-from selftest.observe import Observation
+from selftest.observe import Observation, tunnel_open, tunnels_through
 
 Broken = Literal["", "proxy", "server"]
 
@@ -45,9 +45,9 @@ class PathProbe:
             return ""
         if not self.proxy:
             return "server"
-        if self.proxy.lower().startswith(("http://", "https://")):
+        if tunnels_through(self.proxy):
             # A tunnel that opened has CONNECT status 200; anything else never got past the proxy.
-            return "server" if self.obs.connect_status == 200 else "proxy"
+            return "server" if tunnel_open(self.proxy, self.obs.connect_status) else "proxy"
         return "proxy" if self.obs.curl_code in _PROXY_CODES else "server"
 
 

@@ -297,7 +297,11 @@ def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
     timeout_s = int(client.get("timeout_ms", 30_000)) / 1000 + PROCESS_SLACK_S
     doc = _run_php(build.php, ["replay"], json.dumps(request).encode(), timeout_s=timeout_s,
                    prefix=prefix, runner=runner)
-    return observation_from(doc, url, client="php")
+    from selftest.transport import proxy_in_use
+
+    return observation_from(doc, url, client="php",
+                            proxy=proxy_in_use(url, None if client.get("proxy") is None
+                                               else str(client["proxy"])))
 
 
 def body_b64(body: Any) -> str | None:
@@ -308,8 +312,10 @@ def body_b64(body: Any) -> str | None:
     return base64.b64encode(raw).decode()
 
 
-def observation_from(doc: Mapping[str, Any], url: str, *, client: str) -> Observation:
-    """The Observation for a PHP helper's JSON result (shared with the WordPress client)."""
+def observation_from(doc: Mapping[str, Any], url: str, *, client: str,
+                     proxy: str = "") -> Observation:
+    """The Observation for a PHP helper's JSON result (shared with the WordPress client);
+    `proxy` is the one the request went through ("" when none)."""
     if "php_error" in doc:
         raise SelftestError(f"PHP refused the request: {doc['php_error']}")
     details: dict[str, Any] = {"client": client}
@@ -323,7 +329,7 @@ def observation_from(doc: Mapping[str, Any], url: str, *, client: str) -> Observ
         raw_headers=base64.b64decode(doc.get("headers_b64") or ""),
         body=base64.b64decode(doc.get("body_b64") or ""),
         connect_status=int(doc.get("connect_code") or 0), timings=timings, details=details,
-        phase="setup" if doc.get("phase") == "setup" else None)
+        phase="setup" if doc.get("phase") == "setup" else None, proxy=proxy)
 
 
 def admin_message(obs: Observation) -> str:
