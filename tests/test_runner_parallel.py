@@ -129,3 +129,28 @@ def test_box_sequence_base_defaults_to_the_fake(tmp_path: Path) -> None:
                    'step = "box-sequence"\nbase = "{upload_url}"\n', encoding="utf-8")
     assert load(plain).client["base"] == "{url}"
     assert load(own).client["base"] == "{upload_url}"
+
+
+@pytest.mark.parametrize(("name", "wire"), [
+    ("curl-47", b"HTTP/1.1 302 Found\r\nLocation: /again\r\nContent-Length: 0\r\n"
+                b"Connection: close\r\n\r\n"),
+    ("curl-56-bad-chunk", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          b"zz\r\nabc\r\n0\r\n\r\n"),
+])
+def test_crlf_replies_send_the_bytes_the_escaped_ones_did(name: str, wire: bytes) -> None:
+    """A raw-reply written with plain lines and `crlf = "all"` sends exactly the old bytes."""
+    from selftest.faults import create
+    from selftest.scenario import load
+
+    scenario = load(Path(__file__).parent.parent / "scenarios" / f"{name}.toml")
+    assert scenario.fault is not None
+    assert create(scenario.fault, **scenario.attributes).reply == wire  # type: ignore[attr-defined]
+
+
+def test_crlf_headers_keeps_the_body_bytes() -> None:
+    """`crlf = "headers"` converts the head's line ends and leaves the body as written."""
+    from selftest.faults.http import with_crlf
+
+    assert with_crlf("HTTP/1.1 200 OK\nA: b\n\nline\nend", "headers") == \
+        "HTTP/1.1 200 OK\r\nA: b\r\n\r\nline\nend"
+    assert with_crlf("x\r\ny", "none") == "x\r\ny"

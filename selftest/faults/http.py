@@ -31,12 +31,18 @@ class RawReply(SocketServer):
     writes is not answered with a reset.
 
     `read` is what it reads first: the request "head" (up to the blank line), whatever arrives
-    "once" (one recv: a TLS ClientHello has no blank line), or "nothing".
+    "once" (one recv: a TLS ClientHello has no blank line), or "nothing". `crlf` lets `reply` be
+    written with plain line ends (a TOML multi-line string) instead of `\r\n` escapes: "all"
+    sends every line end as CRLF, "headers" only those up to the first blank line (a body keeps
+    its bytes), "none" (default) sends `reply` as written (curl's FILEFORMAT `crlf=`).
     """
 
     def __init__(self, *, reply: str, then: Then = "close", read: Read = "head",
-                 delay_ms: int = 0, port: int = 0) -> None:
+                 delay_ms: int = 0, crlf: str = "none", port: int = 0) -> None:
         super().__init__(port=port)
+        if crlf not in ("none", "headers", "all"):
+            raise ScenarioError(f"raw-reply: crlf must be none, headers or all, not {crlf!r}")
+        reply = with_crlf(reply, crlf)
         if then not in ("close", "half-close", "reset", "hold"):
             raise ScenarioError("raw-reply: then must be close, half-close, reset or hold, "
                                 f"not {then!r}")
@@ -62,6 +68,17 @@ class RawReply(SocketServer):
         elif self.then == "half-close":
             conn.shutdown(socket.SHUT_WR)
             hold(self, conn)
+
+
+def with_crlf(text: str, mode: str) -> str:
+    """`text` with its line ends made CRLF: "all" of them, the "headers" ones (up to and with
+    the first blank line), or "none"."""
+    if mode == "none":
+        return text
+    head, blank, body = text.replace("\r\n", "\n").partition("\n\n")
+    if mode == "all":
+        return (head + blank + body).replace("\n", "\r\n")
+    return (head + blank).replace("\n", "\r\n") + body
 
 
 @register("oversize-headers")
