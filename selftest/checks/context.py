@@ -27,8 +27,27 @@ from selftest.observe import Observation, observe
 T = TypeVar("T")
 U = TypeVar("U")
 
-#: Box API calls (users/me, the upload preflight, the token endpoint) allowed per run.
+#: Box API calls (users/me, the upload preflight, the token endpoint) allowed per run, by every
+#: client together (pycurl, PHP's cURL as the second opinion, requests as the third).
 API_BUDGET = 5
+
+
+class ApiBudget:
+    """Box API calls a Context may make, counted (thread-safe); split between the Contexts of one
+    run (`selftest.clients.opinions`) so that the run as a whole stays within API_BUDGET."""
+
+    def __init__(self, limit: int = API_BUDGET) -> None:
+        self.limit = limit
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    def spend(self, label: str) -> bool:
+        """Count a call labelled `label`; False (nothing counted) when the budget is spent."""
+        with self._lock:
+            if len(self.calls) >= self.limit:
+                return False
+            self.calls.append(label)
+            return True
 
 #: The hosts the extension talks to besides the API and upload hosts (docs/facts.md §6):
 #: account.box.com (authorize), dl.boxcloud.com (downloads after a 302) and the vendor's relay
@@ -152,14 +171,17 @@ class Context:
 
     def __init__(self, options: Options, *, resolver: Resolver | None = None,
                  deadline: float | None = None,
-                 transport: Callable[[transport.Request], Observation] | None = None) -> None:
+                 transport: Callable[[transport.Request], Observation] | None = None,
+                 budget: ApiBudget | None = None) -> None:
         self.options = options
         #: Who performs requests: libcurl (`selftest.transport`), or a test's MockTransport.
         self.transport = transport or _perform
         self.resolver = resolver or SystemResolver()
         self.deadline = deadline if deadline is not None else time.monotonic() + options.timeout_s
         self.targets = targets(options)
-        self.api_calls: list[str] = []
+        #: This Context's share of the run's Box API calls (all of them unless a run splits it).
+        self.budget = budget or ApiBudget()
+        self.api_calls = self.budget.calls
         #: Set when the run is interrupted: no new request starts, child processes are killed.
         self.cancelled = threading.Event()
         self._lock = threading.Lock()
@@ -229,10 +251,8 @@ class Context:
 
     def api_call(self, label: str, request: transport.Request) -> Observation | None:
         """Perform a Box API call if the budget allows; None when it is spent."""
-        with self._lock:
-            if len(self.api_calls) >= API_BUDGET:
-                return None
-            self.api_calls.append(label)
+        if not self.budget.spend(label):
+            return None
         return self.perform(request)
 
     def once(self, key: str, compute: Callable[[], T]) -> T:

@@ -24,12 +24,18 @@ from dataclasses import replace
 from typing import Any
 
 from selftest.checks import CheckResult, Status
-from selftest.checks.context import Context, Options
+from selftest.checks.context import API_BUDGET, ApiBudget, Context, Options
 from selftest.clients import php
 from selftest.observe import Observation
 from selftest.transport import Request
 
 CLIENTS = ("pycurl", "php")
+
+#: The run's Box API calls (API_BUDGET) split when PHP is the second opinion: pycurl's share
+#: covers its at most 3 (JWT grant, users/me, upload preflight; requests' users/me, the token
+#: check's third opinion, only after pycurl's failed, so before any upload preflight); PHP gets
+#: the rest (with --box-config its upload preflight is then skipped, and said so in its view).
+PYCURL_SHARE = 3
 
 _RANK: dict[Status, int] = {"fail": 3, "warn": 2, "pass": 1, "skip": 0}
 
@@ -38,7 +44,8 @@ PHP_FAILS = "PHP's cURL — what the extension uses — fails here; this is the 
 PHP_PASSES = "PHP's cURL — what the extension uses — passes here, but pycurl's libcurl does not"
 
 
-def php_context(options: Options, build: php.PhpBuild, deadline: float) -> Context:
+def php_context(options: Options, build: php.PhpBuild, deadline: float,
+                budget: ApiBudget | None = None) -> Context:
     """A Context whose transport sends each Request through PHP's curl_exec, in PHP's
     configuration; each php process is the Context's child (deadline, process group, Ctrl-C)."""
     holder: list[Context] = []
@@ -51,7 +58,7 @@ def php_context(options: Options, build: php.PhpBuild, deadline: float) -> Conte
                                         request.url, client="php")
         return php.run(build, table, calls, runner=holder[0].run_child)
 
-    holder.append(Context(options, deadline=deadline, transport=send))
+    holder.append(Context(options, deadline=deadline, transport=send, budget=budget))
     return holder[0]
 
 
@@ -93,22 +100,26 @@ def run(options: Options, client: str | None, only: Sequence[str] = (),
                 on_done(result)
         return results
 
-    third = _ThirdOpinion(options)
+    build = None if client == "pycurl" else php.describe() if client == "php" else \
+        second_opinion()
+    # One budget of Box API calls for the whole run: split when both stacks make them.
+    budget = ApiBudget(PYCURL_SHARE if build is not None and client is None else API_BUDGET)
+    third = _ThirdOpinion(options, budget)
     on_done = third.wrap(on_done)
-    if client == "pycurl":
-        return third.all(preflight.run(Context(options), only=only, on_done=on_done))
-    build = php.describe() if client == "php" else second_opinion()
     if build is None:
-        return third.all(preflight.run(Context(options), only=only, on_done=on_done))
-    return third.all(_with_php(options, client, build, only, on_done))
+        return third.all(preflight.run(Context(options, budget=budget), only=only,
+                                       on_done=on_done))
+    return third.all(_with_php(options, client, build, only, on_done, budget))
 
 
 def _with_php(options: Options, client: str | None, build: php.PhpBuild, only: Sequence[str],
-              on_done: Callable[[CheckResult], None] | None) -> list[CheckResult]:
+              on_done: Callable[[CheckResult], None] | None,
+              budget: ApiBudget) -> list[CheckResult]:
     from selftest import preflight
 
     deadline = time.monotonic() + options.timeout_s
-    php_ctx = php_context(options, build, deadline)
+    php_ctx = php_context(options, build, deadline,
+                          budget if client == "php" else ApiBudget(API_BUDGET - budget.limit))
     versions = stacks(build)
     if client == "php":
         def mark(result: CheckResult) -> CheckResult:
@@ -116,26 +127,29 @@ def _with_php(options: Options, client: str | None, build: php.PhpBuild, only: S
                                              "stack": versions["php"]})
         done = (lambda r: on_done(mark(r))) if on_done else None
         return [mark(r) for r in preflight.run(php_ctx, only=only, on_done=done)]
-    return _both(options, php_ctx, deadline, versions, only, on_done)
+    return _both(options, php_ctx, deadline, versions, only, on_done, budget)
 
 
 class _ThirdOpinion:
-    """requests' view added to the tls result once, whether streamed or returned."""
+    """requests' view added to the tls and token results once, whether streamed or returned;
+    its users/me call (token, after libcurl's failed at TLS level) is spent from `budget`."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, budget: ApiBudget) -> None:
         self.options = options
+        self.budget = budget
         self._done: dict[str, CheckResult] = {}
         self._lock = threading.Lock()
 
     def __call__(self, result: CheckResult) -> CheckResult:
-        if result.check != "tls" or result.status == "skip":
+        if result.check not in ("tls", "token") or result.status == "skip":
             return result
         from selftest.clients import requests_view
 
         with self._lock:
             if result.check not in self._done:  # once per run: streamed and returned alike
-                self._done[result.check] = requests_view.annotate(result, self.options,
-                                                                  _php_codes(result))
+                self._done[result.check] = requests_view.annotate(
+                    result, self.options, _php_codes(result)) if result.check == "tls" else \
+                    requests_view.annotate_token(result, self.options, self.budget)
             return self._done[result.check]
 
     def wrap(self, on_done: Callable[[CheckResult], None] | None
@@ -155,7 +169,8 @@ def _php_codes(result: CheckResult) -> dict[str, int]:
 
 
 def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping[str, str],
-          only: Sequence[str], on_done: Callable[[CheckResult], None] | None) -> list[CheckResult]:
+          only: Sequence[str], on_done: Callable[[CheckResult], None] | None,
+          budget: ApiBudget) -> list[CheckResult]:
     """pycurl's run and PHP's side by side; each check reported once both have it."""
     from selftest import preflight
 
@@ -192,7 +207,8 @@ def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping
 
     done = (lambda r: on_done(merged(r))) if on_done else None
     try:
-        results = preflight.run(Context(options, deadline=deadline), only=only, on_done=done)
+        results = preflight.run(Context(options, deadline=deadline, budget=budget), only=only,
+                                on_done=done)
     except preflight.RunInterrupted as stopped:
         php_ctx.cancel()
         stopped.results = [merge(r, php_results.get(r.check), versions) for r in stopped.results]

@@ -20,7 +20,7 @@ import certifi
 import requests
 
 from selftest.checks import CheckResult
-from selftest.checks.context import Options, parallel
+from selftest.checks.context import ApiBudget, Options, parallel
 
 #: The libcurl code each requests failure amounts to (the most specific class first).
 _CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -33,14 +33,16 @@ _CODES: tuple[tuple[type[BaseException], int], ...] = (
 )
 
 
-def verdict(url: str, options: Options, timeout_s: float = 10.0) -> dict[str, Any]:
+def verdict(url: str, options: Options, timeout_s: float = 10.0, method: str = "HEAD",
+            headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """requests' view of `url`: {"code": 0 (verified) or the libcurl-style code, "error"}."""
     proxies = {"https": options.proxy, "http": options.proxy} if options.proxy else None
     try:
         with requests.Session() as session:
             session.trust_env = options.proxy is None  # the environment's proxy, like libcurl
-            response = session.head(url, verify=options.cacert or certifi.where(),
-                                    timeout=timeout_s, allow_redirects=False, proxies=proxies)
+            response = session.request(method, url, verify=options.cacert or certifi.where(),
+                                       timeout=timeout_s, allow_redirects=False,
+                                       proxies=proxies, headers=dict(headers or {}))
             response.close()
     except requests.exceptions.RequestException as exc:
         code = next(c for kind, c in _CODES if isinstance(exc, kind))
@@ -75,6 +77,49 @@ def annotate(result: CheckResult, options: Options,
     if not notes:
         return replace(result, evidence=evidence)
     return replace(result, evidence=evidence, summary=f"{result.summary}; {'; '.join(notes)}")
+
+
+#: libcurl codes of a failed TLS handshake or verification (the token check's users/me call):
+#: 35 handshake, 58/59 client certificate and ciphers, 60 peer certificate, 77 CA file, 80
+#: shutdown, 83 issuer, 90 pinned key, 91 OCSP.
+_TLS_CODES = frozenset({35, 58, 59, 60, 77, 80, 83, 90, 91})
+
+
+def annotate_token(result: CheckResult, options: Options, budget: ApiBudget) -> CheckResult:
+    """The token result with requests' users/me (Python's TLS, certifi's store), when libcurl's
+    users/me failed at TLS level and the run's budget of Box API calls allows one more call:
+    whether requests/certifi gets through to Box is said in the summary."""
+    seen = result.evidence.get("users_me")
+    if not isinstance(seen, dict) or not options.token or not (
+            seen.get("curl_code") in _TLS_CODES or seen.get("phase") == "tls"):
+        return result
+    host = _host(options.api_base)
+    if _pinned(host, options):
+        return result  # requests cannot pin a name to an address: it would ask DNS
+    if not budget.spend("GET /2.0/users/me (requests)"):
+        return _with(result, {"skipped": "the run's budget of Box API calls is spent"},
+                     "requests/certifi not asked: the run's budget of Box API calls is spent")
+    url = options.api_base.rstrip("/") + "/2.0/users/me?fields=id"
+    view = verdict(url, options, method="GET", headers={
+        "Authorization": f"Bearer {options.token}", "Accept": "application/json"})
+    if view["code"] == 0:
+        note = (f"requests/certifi reaches users/me on {host} (HTTP {view['status']}) where "
+                "libcurl fails the TLS handshake: the CA bundle is what differs")
+    else:
+        note = (f"requests/certifi fails too ({view['error']}): not only libcurl's CA bundle")
+    return _with(result, view, note)
+
+
+def _with(result: CheckResult, view: Mapping[str, Any], note: str) -> CheckResult:
+    evidence = {**result.evidence, "requests": {**view, "version": requests.__version__,
+                                                "ca": certifi.where()}}
+    return replace(result, evidence=evidence, summary=f"{result.summary}; {note}")
+
+
+def _host(base: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(base if "://" in base else f"https://{base}").hostname or ""
 
 
 def _pinned(host: str, options: Options) -> bool:
