@@ -154,3 +154,23 @@ def test_crlf_headers_keeps_the_body_bytes() -> None:
     assert with_crlf("HTTP/1.1 200 OK\nA: b\n\nline\nend", "headers") == \
         "HTTP/1.1 200 OK\r\nA: b\r\n\r\nline\nend"
     assert with_crlf("x\r\ny", "none") == "x\r\ny"
+
+
+def test_a_groups_server_is_stopped_when_the_group_is_done() -> None:
+    """Once every scenario of a server ran, the server stops then, not at the end of the run."""
+    stopped: list[str] = []
+    with Runner() as runner:
+        def run(scenario: Scenario) -> Result:
+            server = runner.server(scenario)
+            original = server.stop
+
+            def stop() -> None:
+                stopped.append(scenario.id)
+                original()
+            server.stop = stop  # type: ignore[method-assign]
+            return _result(scenario)
+
+        runner.run_all([_scenario("a", "stall"), _scenario("b", "refuse")], jobs=2, run=run)
+        for thread in runner._stoppers:
+            thread.join(timeout=10)
+        assert sorted(stopped) == ["a", "b"]  # before close(), which would stop them too
