@@ -175,3 +175,28 @@ def test_requests_agrees_when_every_stack_has_the_ca(box: RunningBox,
     (host,) = [h for h in checks["tls"]["evidence"]["hosts"] if "requests" in h]
     assert host["requests"]["code"] == 0
     assert status == 0 and "requests/certifi" not in checks["tls"]["summary"]
+
+
+def test_onion_names_reach_php_only_inside_the_dns_jail(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .onion request goes to PHP's libcurl 7 only in the DNS jail (no real DNS query);
+    any other request runs PHP directly."""
+    prefixes: list[list[str]] = []
+    real_run = php.run
+
+    def recording_run(build: php.PhpBuild, table: Any, calls: Any, prefix: Any = (),
+                      runner: Any = None) -> Any:
+        prefixes.append(list(prefix))
+        return real_run(build, table, calls, prefix=prefix, runner=runner)
+
+    jail = opinions.onion_jail({"url": "https://box-api.onion/2.0/users/me"})
+    if isinstance(jail, str):
+        pytest.skip(jail)
+    monkeypatch.setattr(php, "run", recording_run)
+    assert opinions.onion_jail({"url": "https://127.0.0.1:1/"}) == []
+    status = main(["preflight", "--client", "php", "--json", "--timeout", "10",
+                   "--api-base", "https://box-api.onion", "--upload-base",
+                   "https://box-up.onion/api", "--only", "tls"])
+    assert status == 1
+    assert prefixes, "PHP was never asked"
+    assert all(p[:len(jail)] == jail for p in prefixes)

@@ -17,15 +17,17 @@ the proxy environment PHP's libcurl reads applies). The checks and the classifie
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from selftest.checks import CheckResult, Status
 from selftest.checks.context import API_BUDGET, ApiBudget, Context, Options
-from selftest.clients import php
+from selftest.clients import dnsjail, php
 from selftest.observe import Observation
 from selftest.transport import Request
 
@@ -56,10 +58,34 @@ def php_context(options: Options, build: php.PhpBuild, deadline: float,
         if why is not None:
             return php.observation_from({"errno": 48, "error": why, "phase": "setup"},
                                         request.url, client="php")
-        return php.run(build, table, calls, runner=holder[0].run_child)
+        jail = onion_jail(table)
+        if isinstance(jail, str):
+            return php.observation_from({"errno": 48, "error": jail, "phase": "setup"},
+                                        request.url, client="php")
+        return php.run(build, table, calls, prefix=jail, runner=holder[0].run_child)
 
     holder.append(Context(options, deadline=deadline, transport=send, budget=budget))
     return holder[0]
+
+
+def onion_jail(table: Mapping[str, Any]) -> list[str] | str:
+    """The command prefix a PHP request needs so that no DNS query leaves this machine.
+
+    pycurl's libcurl (>= 8.1) refuses `.onion` names before any lookup, as RFC 7686 asks; PHP's
+    libcurl 7 hands them to the system resolver, which would send a real query out. Such a
+    request runs in the DNS jail (`clients.dnsjail`: only loopback, a local server answering
+    NXDOMAIN), so PHP still gets libcurl's own "Could not resolve host". Returns [] for any
+    other request, and why not (the request is then not sent) where no jail can be made.
+    """
+    onion = [name for name in php.names_needing_an_answer(table)
+             if name.rstrip(".").lower().endswith(".onion")]
+    if not onion:
+        return []
+    command = dnsjail.jailed([], Path(os.devnull))
+    if isinstance(command, str):
+        return (f"not sent through PHP: {', '.join(onion)} must never be looked up in DNS "
+                f"(RFC 7686) and PHP's libcurl 7 would: {command}")
+    return command
 
 
 def stacks(build: php.PhpBuild | None) -> dict[str, str]:
