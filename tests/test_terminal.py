@@ -128,3 +128,23 @@ def test_reproduce_colours_on_a_terminal() -> None:
     assert main(["reproduce", "curl-52"], env) == 0
     assert env.stdout.getvalue().startswith("\033[32mPASS\033[0m curl-52")  # type: ignore[attr-defined]
     assert "\r\033[K[1/1] curl-52" in env.stderr.getvalue()  # type: ignore[attr-defined]
+
+
+def test_reproduce_stream_keeps_the_chosen_order_when_runs_overlap() -> None:
+    """A scenario that finishes before an earlier one waits for it; flush() writes the rest."""
+    from selftest.commands._reproduce_output import ResultStream
+    from selftest.runner import Result
+
+    env = environment()
+    stream = ResultStream(env, verbose=False, order=["curl-52", "curl-60", "curl-7"])
+
+    def result(name: str) -> Result:
+        return Result(scenario=name, documents=name.replace("-", ":"), title=name,
+                      verdict="pass")
+
+    stream(result("curl-60"))
+    assert env.stdout.writes == []  # type: ignore[attr-defined]
+    stream(result("curl-52"))
+    stream.flush()  # curl-7 never finished (an interrupted run)
+    written = [w.split()[1] for w in env.stdout.writes if w.strip()]  # type: ignore[attr-defined]
+    assert written == ["curl-52", "curl-60"]

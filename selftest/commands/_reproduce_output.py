@@ -57,13 +57,35 @@ def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
 
 
 class ResultStream:
-    """Each result's text lines as it finishes (a pipe or a CI log sees them as they come), the
-    status word coloured on a terminal; the progress line, if any, is erased first."""
+    """Each result's text lines as soon as it and every scenario before it in `order` finished
+    (a pipe or a CI log sees them as they come, yet in the order chosen, though scenarios run
+    side by side), the status word coloured on a terminal; the progress line, if any, is erased
+    first. `flush()` writes what is still held back (a run stopped before an earlier one ended).
+    """
 
-    def __init__(self, env: Environment, *, verbose: bool) -> None:
+    def __init__(self, env: Environment, *, verbose: bool, order: Sequence[str] = ()) -> None:
         self._env, self._verbose, self._count = env, verbose, 0
+        self._order, self._next = list(order), 0
+        self._held: dict[str, list[tuple[Result, Mapping[str, Any] | None]]] = {}
 
     def __call__(self, result: Result, client: Mapping[str, Any] | None = None) -> None:
+        if not self._order:
+            self._write(result, client)
+            return
+        self._held.setdefault(result.scenario, []).append((result, client))
+        while self._next < len(self._order) and self._held.get(self._order[self._next]):
+            held = self._held[self._order[self._next]].pop(0)
+            self._next += 1
+            self._write(*held)
+
+    def flush(self) -> None:
+        """Write every result still held back, in the chosen order."""
+        for name in self._order[self._next:]:
+            for held in self._held.pop(name, []):
+                self._write(*held)
+        self._next = len(self._order)
+
+    def _write(self, result: Result, client: Mapping[str, Any] | None) -> None:
         out = self._env.stdout
         if self._env.stderr_isatty:
             self._env.stderr.write("\r\033[K")

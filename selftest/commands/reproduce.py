@@ -70,7 +70,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         named = f"{' '.join(args.ids)} " if args.ids else ""
         raise UsageError(f"nothing to run: {named}has no scenario in layer {args.layer!r}")
     results: list[Result] = []
-    stream = None if args.json else ResultStream(env, verbose=args.verbose)
+    stream = None if args.json else ResultStream(env, verbose=args.verbose,
+                                                 order=[s.id for s in chosen])
     client: dict[str, Any] | None = None
     stopped: Interrupted | None = None
     # SIGINT/SIGTERM/SIGHUP end the run after the running scenario (a second one at once): the
@@ -92,6 +93,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         except Interrupted as exc:
             stopped = exc
         progress(0, 0, "", env)
+        if stream:
+            stream.flush()
         report(results, as_json=args.json, verbose=args.verbose, junit_xml=args.junit_xml,
                client=client, streamed=stream is not None, out=env.stdout,
                interrupted=None if stopped is None else (str(stopped), len(chosen)))
