@@ -151,7 +151,8 @@ def test_json_report_and_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_text_report_lists_problems_with_catalog_text(capsys: pytest.CaptureFixture[str]) -> None:
     """The text report has one line per check and, for a failure, diagnosis and remedy."""
-    status = main(["preflight", "--api-base", "https://box-api.onion", "--only", "dns"])
+    status = main(["preflight", "--api-base", "https://box-api.onion",
+                   "--upload-base", "https://box-up.onion/api", "--only", "dns"])
     out = capsys.readouterr().out
     assert status == 1
     assert out.splitlines()[0].startswith("FAIL  dns")
@@ -172,7 +173,8 @@ def test_secrets_never_printed_in_text(capsys: pytest.CaptureFixture[str],
 def test_subprocess_run() -> None:
     """`python -m selftest preflight --json` works as a separate process, exit 1 on a failure."""
     done = subprocess.run([sys.executable, "-m", "selftest", "preflight", "--json", "--only",
-                           "dns", "--api-base", "https://nothing.onion"],
+                           "dns", "--api-base", "https://nothing.onion",
+                           "--upload-base", "https://nothing-up.onion/api"],
                           capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["checks"][0]["status"] == "fail"

@@ -86,3 +86,22 @@ def test_pycurl_and_php_together_stay_within_the_budget(tmp_path: Path,
     calls = [p for _, p in box.requests if p.startswith(BOX_API)]
     assert len(calls) <= API_BUDGET, calls
     assert results["token"].status == "pass" and results["quota"].status == "pass", results
+
+
+@pytest.mark.parametrize(("url", "proxy_env"), [
+    ("https://box-api.onion/", ""),
+    ("https://127.0.0.1:9/", "http://proxy.example.onion:3128"),
+])
+def test_requests_never_looks_up_an_onion_name(url: str, proxy_env: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests' view of a .onion host (or through a .onion proxy) is curl:6, with no lookup."""
+    import socket
+
+    def no_lookup(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"getaddrinfo{args} would send a DNS query")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+    if proxy_env:
+        monkeypatch.setenv("HTTPS_PROXY", proxy_env)
+    view = requests_view.verdict(url, Options(), timeout_s=2)
+    assert view["code"] == 6 and ".onion" in view["error"]

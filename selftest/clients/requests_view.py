@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import certifi
 import requests
@@ -37,6 +38,11 @@ def verdict(url: str, options: Options, timeout_s: float = 10.0, method: str = "
             headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """requests' view of `url`: {"code": 0 (verified) or the libcurl-style code, "error"}."""
     proxies = {"https": options.proxy, "http": options.proxy} if options.proxy else None
+    onion = _onion(url, options.proxy or requests.utils.get_environ_proxies(url).get(
+        urlsplit(url).scheme, ""))
+    if onion:
+        # Python's resolver would send the name to DNS; libcurl >= 8.1 refuses it (RFC 7686).
+        return {"code": 6, "error": f"not asked: {onion} is a .onion name, never looked up"}
     try:
         with requests.Session() as session:
             session.trust_env = options.proxy is None  # the environment's proxy, like libcurl
@@ -48,6 +54,15 @@ def verdict(url: str, options: Options, timeout_s: float = 10.0, method: str = "
         code = next(c for kind, c in _CODES if isinstance(exc, kind))
         return {"code": code, "error": f"{type(exc).__name__}: {str(exc)[:200]}"}
     return {"code": 0, "status": response.status_code}
+
+
+def _onion(*urls: str) -> str:
+    """The first .onion host among `urls` (a proxy may be given without a scheme), or ""."""
+    for text in filter(None, urls):
+        host = urlsplit(text if "://" in text else f"http://{text}").hostname or ""
+        if host.rstrip(".").endswith(".onion"):
+            return host
+    return ""
 
 
 def annotate(result: CheckResult, options: Options,
