@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from php_here import needs_php
 
 from selftest.clients import php, wordpress
 from selftest.clients.replay import wordpress_replayer
@@ -24,16 +25,7 @@ from selftest.scenario import load_all
 _DEFAULT = Path.home() / ".cache/selftest/wordpress/usr/share/wordpress"
 
 
-def _php_missing() -> str | None:
-    try:
-        php.describe()
-    except php.ClientMissing as exc:
-        return str(exc)
-    return None
-
-
-_MISSING = _php_missing()
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_php
 
 
 @pytest.fixture(scope="module")

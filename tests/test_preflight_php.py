@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from php_here import needs_php
 
 from selftest.cli import main
 from selftest.clients import opinions, php
@@ -23,16 +24,7 @@ from selftest.faults._certs import pki
 GB = 1024**3
 
 
-def _php_missing() -> str | None:
-    try:
-        php.describe()
-    except php.ClientMissing as exc:
-        return str(exc)
-    return None
-
-
-_MISSING = _php_missing()
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_php
 
 
 def preflight(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from php_here import needs_php
 
 from selftest.cli import main
-from selftest.clients import php
 from selftest.clients.probe import source
 from selftest.fakebox.server import RunningBox, running
 from selftest.faults import start_fault
@@ -26,16 +26,6 @@ from selftest.faults import start_fault
 GB = 1024**3
 
 
-def _php_missing() -> str | None:
-    try:
-        php.describe()
-    except php.ClientMissing as exc:
-        return str(exc)
-    return None
-
-
-_MISSING = _php_missing()
-needs_php = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ import hashlib
 import json
 import platform
 import random
-import re
 import subprocess
 import sys
 import threading
@@ -33,23 +32,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+from sections import write_section
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO.parent / "shared" / "reference" / "box-openapi.json"
 MIB = 1024 * 1024
-
-
-def write_section(path: Path, name: str, title: str, body: str) -> None:
-    """Replace (or append) the `name` section of `path`, leaving every other section alone."""
-    opening, closing = f"<!-- section: {name} -->", f"<!-- /section: {name} -->"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = f"{opening}\n## {title}\n\n{body}\n{closing}"
-    pattern = re.compile(re.escape(opening) + r".*?" + re.escape(closing), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 def part_bytes(index: int, size: int) -> bytes:
