@@ -216,7 +216,7 @@ def test_inside_wordpress(script: Path, box: RunningBox, tmp_path: Path,
     wrapper.write_text(
         "<?php define('ABSPATH', '/srv/wp/'); define('WPINC', 'wp-includes'); "
         "define('WP_CLI', true); $GLOBALS['wp_version'] = '6.1.9'; "
-        "define('WP_PROXY_HOST', '10.0.0.8'); define('WP_PROXY_PORT', '3128'); "
+        "define('WP_PROXY_HOST', '127.0.0.1'); define('WP_PROXY_PORT', '9'); "
         "define('WP_PROXY_USERNAME', 'site'); define('WP_PROXY_PASSWORD', 'wp-proxy-secret'); "
         f"$args = array('--api-base', '{box.url}', '--upload-base', '{box.upload_url}', "
         f"'--cacert', '{box.ca}', '--timeout', '20'); include '{script}';\n")
@@ -224,7 +224,7 @@ def test_inside_wordpress(script: Path, box: RunningBox, tmp_path: Path,
                           check=False)
     assert "wp-proxy-secret" not in done.stdout
     doc = json.loads(done.stdout)
-    assert doc["wordpress"]["WP_PROXY_HOST"] == "10.0.0.8"
+    assert doc["wordpress"]["WP_PROXY_HOST"] == "127.0.0.1"
     assert doc["wordpress"]["WP_PROXY_PASSWORD"] == "[redacted]"
     assert doc["wordpress"]["ca_bundle"] == "/srv/wp/wp-includes/certificates/ca-bundle.crt"
     (tmp_path / "probe.json").write_text(done.stdout)
