@@ -8,11 +8,11 @@ pycurl's 8.x. Each replay must give what that libcurl generation returns ([expec
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
+from php_here import needs_php
 
 from selftest import cli
 from selftest.clients import php
@@ -20,19 +20,7 @@ from selftest.clients.replay import php_replayer
 from selftest.runner import Result, Runner
 from selftest.scenario import load_all
 
-
-def _php_with_curl() -> str | None:
-    if shutil.which("php") is None:
-        return "php is not on PATH (Debian: apt-get install php-cli php-curl)"
-    try:
-        php.describe()
-    except php.ClientMissing as exc:
-        return str(exc)
-    return None
-
-
-_MISSING = _php_with_curl()
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_php
 
 
 @pytest.fixture(scope="module")
