@@ -1,7 +1,7 @@
 """Box authentication in one place: the app config file, JWT assertions and the grant forms.
 
 Everything that signs or posts a Box grant uses this module — the preflight's JWT check
-(checks/boxconfig.py), the box-sequence step (steps/oauth.py) and the fake's test apps
+(checks/probes/boxconfig.py), the box-sequence step (steps/oauth.py) and the fake's test apps
 (fakebox/jwtapp.py) — so the claim set, the grant-type string and the form fields are written
 once. Facts (box-api-facts.md §3, https://developer.box.com/guides/authentication/jwt/):
 

@@ -1,17 +1,17 @@
 """Run the preflight checks concurrently, under one deadline, in a fixed report order.
 
-dns and a probe of the way to the API host (`selftest.checks.reach`) start at once. proxy waits
-for the probe (its tunnel is the probe's, opened once); tls, clock, token and quota wait for dns
-and the probe, and are handed what they found as a typed `Reach`:
+dns and a probe of the way to the API host (`selftest.checks.probes.reach`) start at once. proxy
+waits for the probe (its tunnel is the probe's, opened once); tls, clock, token and quota wait for
+dns and the probe, and are handed what they found as a typed `Reach`:
 
     the API host does not resolve        tls, clock, token, quota skipped: see the dns check
     the proxy does not open a tunnel     tls, clock, token, quota skipped: see the proxy check
     the server refuses / tarpits it      tls fails with that cause; clock, token, quota skipped
 
 so that one fault is reported once, with one cause, where it is. token and quota share one
-`users/me` call (`selftest.checks.boxapi`), so they run side by side. Each check's own requests
-are bounded by the time left before the deadline; a check still running at the deadline is
-reported as failed, the others keep their results.
+`users/me` call (`selftest.checks.probes.boxapi`), so they run side by side. Each check's own
+requests are bounded by the time left before the deadline; a check still running at the deadline
+is reported as failed, the others keep their results.
 
 Checks run on daemon threads, never waited for at exit: on Ctrl-C or SIGTERM the run stops
 waiting at once, reports what finished (the rest "interrupted"), cancels the context (no new
@@ -28,9 +28,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
 from selftest.checks import CHECK_NAMES, CheckResult, clock, dns, fold, proxy, quota, tls, token
-from selftest.checks.context import Context
+from selftest.checks.probes.context import Context
+from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach, probe
 from selftest.checks.proxy import tunnel_finding
-from selftest.checks.reach import UNKNOWN, PathProbe, Reach, probe
 from selftest.errors import SelftestError
 
 T = TypeVar("T")
@@ -173,7 +173,7 @@ def _interrupted(name: str) -> CheckResult:
 def _proxied(ctx: Context) -> bool:
     """Whether libcurl goes to the API host through a proxy (then the proxy check waits for the
     path probe, whose tunnel it judges)."""
-    from selftest.checks.proxyenv import proxy_for
+    from selftest.checks.probes.proxyenv import proxy_for
 
     return bool(proxy_for(ctx.api.host, ctx.options.proxy).url)
 

@@ -147,8 +147,8 @@ def nagios_unknown(message: str) -> str:
 
 def perfdata(results: Sequence[CheckResult]) -> str:
     """`'label'=value[UOM];warn;crit;min;max` items: durations, clock skew, free space."""
-    from selftest.checks.boxconfig import ASSERTION_LIFETIME_S
     from selftest.checks.clock import WARN_SKEW_S
+    from selftest.checks.probes.boxconfig import ASSERTION_LIFETIME_S
 
     # `CHECK_time`, not `CHECK`: "'token'=0.2s" reads as a secret to the line redaction.
     items = [f"'{r.check}_time'={r.duration_ms / 1000:.3f}s;;;0" for r in results]

@@ -214,10 +214,11 @@ _USED_PROXY = getattr(pycurl, "USED_PROXY", -1)
 
 def proxy_in_use(url: str, proxy: str | None) -> str:
     """The proxy libcurl goes through for `url`: `proxy` (None: the environment's), unless
-    NO_PROXY names the host ("" when none), as `selftest.checks.proxyenv` reads libcurl's rules."""
+    NO_PROXY names the host ("" when none), as `selftest.checks.probes.proxyenv` reads libcurl's
+    rules."""
     from urllib.parse import urlsplit
 
-    from selftest.checks.proxyenv import proxy_for
+    from selftest.checks.probes.proxyenv import proxy_for
 
     return proxy_for(urlsplit(url).hostname or "", proxy).url
 

@@ -9,8 +9,8 @@ import trustme
 from test_preflight_servers import MiniBox, serve_minibox
 
 from selftest.checks import clock
-from selftest.checks.context import Context, Options
-from selftest.checks.skew import Estimate
+from selftest.checks.probes.context import Context, Options
+from selftest.checks.probes.skew import Estimate
 
 
 def measure(offset_s: float, tmp_path: Path) -> clock.CheckResult:

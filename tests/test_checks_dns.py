@@ -8,8 +8,8 @@ import pytest
 from test_preflight_servers import dns_server
 
 from selftest.checks import dns
-from selftest.checks.context import Context, Options
-from selftest.checks.resolver import DnsServerResolver, SystemResolver
+from selftest.checks.probes.context import Context, Options
+from selftest.checks.probes.resolver import DnsServerResolver, SystemResolver
 
 #: Answers the loopback dnslib server gives: data only. The dns check resolves and never
 #: connects, so no traffic goes to these public addresses (nor to the private ones below).

@@ -11,8 +11,8 @@ import pytest
 
 from selftest import transport
 from selftest.checks import quota, token
-from selftest.checks.context import Context, Options
-from selftest.checks.mock import MockTransport
+from selftest.checks.probes.context import Context, Options
+from selftest.checks.probes.mock import MockTransport
 from selftest.observe import Observation, observe
 
 API = "https://api.box.com"

@@ -15,8 +15,8 @@ import trustme
 from test_preflight_servers import InterceptingProxy, MiniBox, serve_minibox
 
 from selftest.checks import proxy, tls
-from selftest.checks.context import Context, Options
-from selftest.checks.reach import Reach
+from selftest.checks.probes.context import Context, Options
+from selftest.checks.probes.reach import Reach
 
 PROXY_PASSWORD = "pr0xy-pa55word"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from selftest.checks import proxyenv, wpconfig
+from selftest.checks.probes import proxyenv, wpconfig
 
 
 @pytest.mark.parametrize(("no_proxy", "host", "matched"), [

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from selftest.checks.skew import Sample, measure
+from selftest.checks.probes.skew import Sample, measure
 
 
 class SimulatedServer:

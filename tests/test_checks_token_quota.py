@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from test_preflight_servers import MiniBox, serve_minibox
 
 from selftest.checks import quota, token
-from selftest.checks.boxconfig import load_box_config
-from selftest.checks.context import API_BUDGET, Context, Options
+from selftest.checks.probes.boxconfig import load_box_config
+from selftest.checks.probes.context import API_BUDGET, Context, Options
 
 TOKEN = "T0k3n-abcdefghijklmnop"
 UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="Service", error="invalid_token", '

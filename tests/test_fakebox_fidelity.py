@@ -196,7 +196,7 @@ def test_retry_after_is_lower_case_everywhere() -> None:
 def test_jwt_config_is_console_shaped(tmp_path: Path) -> None:
     """The app config holds an encrypted PKCS#8 key and its passphrase, as the console's does."""
     from selftest.boxauth import load_private_key
-    from selftest.checks.boxconfig import load_box_config
+    from selftest.checks.probes.boxconfig import load_box_config
     from selftest.fakebox import create_jwt_app
 
     app = create_jwt_app(State.create())

@@ -14,8 +14,8 @@ from test_preflight_servers import MiniBox, serve_minibox
 
 from selftest import preflight
 from selftest.checks import CHECK_NAMES, CheckResult
-from selftest.checks.context import Context, Options
-from selftest.checks.reach import PathProbe, Reach
+from selftest.checks.probes.context import Context, Options
+from selftest.checks.probes.reach import PathProbe, Reach
 from selftest.cli import main
 from selftest.observe import Observation
 

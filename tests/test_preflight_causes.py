@@ -14,9 +14,9 @@ import pytest
 
 from selftest import preflight, transport
 from selftest.checks import CheckResult, proxy, token
-from selftest.checks.context import Context, Options
-from selftest.checks.mock import Handler, MockTransport
-from selftest.checks.reach import PathProbe
+from selftest.checks.probes.context import Context, Options
+from selftest.checks.probes.mock import Handler, MockTransport
+from selftest.checks.probes.reach import PathProbe
 from selftest.observe import Observation
 
 API = "https://127.0.0.1:8443"

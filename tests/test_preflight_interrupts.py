@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from selftest.checks import tls
-from selftest.checks.context import Context, Options
+from selftest.checks.probes.context import Context, Options
 from selftest.faults import start_fault
 
 #: A deadline far beyond the hang guard below: a run that waits for it fails the test.

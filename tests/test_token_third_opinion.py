@@ -11,8 +11,8 @@ import trustme
 from test_checks_token_quota import TOKEN, FakeApi, write_box_config
 from test_preflight_servers import MiniBox, serve_minibox
 
-from selftest.checks.boxconfig import load_box_config
-from selftest.checks.context import API_BUDGET, Options
+from selftest.checks.probes.boxconfig import load_box_config
+from selftest.checks.probes.context import API_BUDGET, Options
 from selftest.clients import opinions, requests_view
 
 BOX_API = ("/2.0/users/me", "/2.0/files/content", "/oauth2/token")

@@ -1,8 +1,11 @@
 """The preflight checks: dns, proxy, tls, clock, token, quota — each a function returning a value.
 
-A check is `run(ctx: Context) -> CheckResult`. Findings about the user's machine and network are
-CheckResult values, never exceptions; a check raises only when selftest itself is broken. The
-names are part of the JSON contract in docs/contracts.md §3 (`selftest preflight --json`).
+A check is `run(ctx: Context, reach: Reach) -> CheckResult`, one top-level module each; what they
+are built from (Context, the probes, the config readers, the mock transport) is in
+`selftest.checks.probes`, which imports none of them. Findings about the user's machine and
+network are CheckResult values, never exceptions; a check raises only when selftest itself is
+broken. The names are part of the JSON contract in docs/contracts.md §3
+(`selftest preflight --json`).
 
     status  pass   nothing to fix
             warn   works, but something is fragile or differs from what WordPress would do

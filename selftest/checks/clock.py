@@ -4,7 +4,7 @@ Box checks a JWT assertion's `exp` against its own clock: it must be in the futu
 60 s ahead (docs/facts.md §3). The SDKs send exp = now + 30 s, so a local clock 30 s or more
 BEHIND Box gets "Current date/time MUST be before the expiration date/time listed in the 'exp'
 claim", and one more than 30 s AHEAD gets "Please check the 'exp' claim". The skew is measured
-against the API host's `Date` header with `selftest.checks.skew` (sub-second, ≤ 8 requests).
+against the API host's `Date` header with `selftest.checks.probes.skew` (sub-second, ≤ 8 requests).
 The requests are unauthenticated HEADs of the host's root: no API call is spent on them.
 """
 
@@ -15,10 +15,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from selftest.checks import CheckResult, Finding, finding_from, fold, skipped
-from selftest.checks.boxconfig import ASSERTION_LIFETIME_S
-from selftest.checks.context import Context
-from selftest.checks.reach import UNKNOWN, Reach
-from selftest.checks.skew import Estimate, Sample, measure
+from selftest.checks.probes.boxconfig import ASSERTION_LIFETIME_S
+from selftest.checks.probes.context import Context
+from selftest.checks.probes.reach import UNKNOWN, Reach
+from selftest.checks.probes.skew import Estimate, Sample, measure
 from selftest.classify import classify
 from selftest.observe import Observation
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selftest.checks import CheckResult, Finding, Status, fold
-from selftest.checks.context import Context, Target
-from selftest.checks.proxyenv import proxy_for
-from selftest.checks.reach import UNKNOWN, Reach
-from selftest.checks.resolver import Resolution
+from selftest.checks.probes.context import Context, Target
+from selftest.checks.probes.proxyenv import proxy_for
+from selftest.checks.probes.reach import UNKNOWN, Reach
+from selftest.checks.probes.resolver import Resolution
 
 #: Per-name lookup limit: glibc's default is 5 s per try, 2 tries (resolv.conf(5)).
 LOOKUP_TIMEOUT_S = 10.0

@@ -1,9 +1,9 @@
 """The proxy check: which proxy each component would use, does its tunnel open, is TLS intercepted?
 
 1. The proxy libcurl (PHP's cURL) would use, from the environment or --proxy
-   (`selftest.checks.proxyenv`), and the one WordPress would use, from --wp-config
-   (`selftest.checks.wpconfig`); where they disagree, the extension and WordPress's own HTTP API
-   take different paths, and a fix in one place does not help the other.
+   (`selftest.checks.probes.proxyenv`), and the one WordPress would use, from --wp-config
+   (`selftest.checks.probes.wpconfig`); where they disagree, the extension and WordPress's own
+   HTTP API take different paths, and a fix in one place does not help the other.
 2. A CONNECT tunnel through each proxy to the API host (libcurl HTTPPROXYTUNNEL, CONNECT_ONLY: no
    HTTP request reaches Box): 407 (credentials), 403 (policy), refused, unresolvable proxy.
 3. TLS interception: the certificate seen through the proxy differs from the one seen directly,
@@ -18,12 +18,12 @@ from typing import Any
 import certifi
 
 from selftest.checks import CheckResult, Finding, finding_from, fold
-from selftest.checks.certs import chain
-from selftest.checks.context import Context, Target
-from selftest.checks.proxyenv import ProxyChoice, proxy_for, split_credentials
-from selftest.checks.reach import UNKNOWN, PathProbe, Reach
-from selftest.checks.wpconfig import WpHttpSettings, blocked, bypasses
-from selftest.checks.wpconfig import load as load_wp_config
+from selftest.checks.probes.certs import chain
+from selftest.checks.probes.context import Context, Target
+from selftest.checks.probes.proxyenv import ProxyChoice, proxy_for, split_credentials
+from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach
+from selftest.checks.probes.wpconfig import WpHttpSettings, blocked, bypasses
+from selftest.checks.probes.wpconfig import load as load_wp_config
 from selftest.classify import classify
 from selftest.observe import Observation
 from selftest.redact import redact_line

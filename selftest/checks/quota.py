@@ -15,10 +15,10 @@ import time
 from typing import Any
 
 from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, fold, skipped
-from selftest.checks.boxapi import access_token, users_me
-from selftest.checks.boxshape import impostor, is_upload_preflight, json_object, not_box
-from selftest.checks.context import Context
-from selftest.checks.reach import UNKNOWN, Reach
+from selftest.checks.probes.boxapi import access_token, users_me
+from selftest.checks.probes.boxshape import impostor, is_upload_preflight, json_object, not_box
+from selftest.checks.probes.context import Context
+from selftest.checks.probes.reach import UNKNOWN, Reach
 from selftest.classify import classify
 
 #: Box's sign for "unlimited" storage.

@@ -22,17 +22,17 @@ import certifi
 
 from selftest.ca import choose_ca_bundle
 from selftest.checks import CheckResult, Finding, Status, finding_from, fold, skipped
-from selftest.checks import php as php_module
-from selftest.checks.certs import (
+from selftest.checks.dns import literal
+from selftest.checks.probes import php as php_module
+from selftest.checks.probes.certs import (
     MODERN_PROTOCOLS,
     CertSummary,
     chain,
     hostname_matches,
     session,
 )
-from selftest.checks.context import Context, Target, parallel
-from selftest.checks.dns import literal
-from selftest.checks.reach import UNKNOWN, PathProbe, Reach
+from selftest.checks.probes.context import Context, Target, parallel
+from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach
 from selftest.classify import classify
 from selftest.observe import Observation
 

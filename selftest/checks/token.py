@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from selftest.checks import CheckResult, Finding, catalog_remedy, finding_from, fold, skipped
-from selftest.checks.boxapi import Call, access_token, jwt_grant, token_url, users_me
-from selftest.checks.boxshape import impostor, not_box
-from selftest.checks.context import Context
-from selftest.checks.reach import UNKNOWN, Reach
+from selftest.checks.probes.boxapi import Call, access_token, jwt_grant, token_url, users_me
+from selftest.checks.probes.boxshape import impostor, not_box
+from selftest.checks.probes.context import Context
+from selftest.checks.probes.reach import UNKNOWN, Reach
 from selftest.classify import classify
 
 NO_TOKEN = ("no Box token to test with",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from selftest.checks import CheckResult, Status
-from selftest.checks.context import API_BUDGET, ApiBudget, Context, Options
+from selftest.checks.probes.context import API_BUDGET, ApiBudget, Context, Options
 from selftest.clients import dnsjail, php
 from selftest.observe import Observation
 from selftest.transport import Request

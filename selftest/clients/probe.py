@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from selftest import __version__
 from selftest.checks import CHECK_NAMES, CheckResult, Finding, finding_from, fold, skipped
-from selftest.checks.context import API_BUDGET, DEFAULT_OTHER_HOSTS, Context, Options, Target
+from selftest.checks.probes.context import API_BUDGET, DEFAULT_OTHER_HOSTS, Context, Options, Target
 from selftest.clients import php
 from selftest.errors import UsageError
 from selftest.observe import Observation
@@ -37,8 +37,8 @@ KIND = "selftest-probe"
 
 def source() -> str:
     """The probe script's text, with this selftest's constants written in."""
-    from selftest.checks.boxapi import USER_FIELDS
     from selftest.checks.clock import MAX_REQUESTS
+    from selftest.checks.probes.boxapi import USER_FIELDS
 
     defaults = {"version": __version__, "api_base": Options.api_base,
                 "upload_base": Options.upload_base, "other_hosts": list(DEFAULT_OTHER_HOSTS),
@@ -231,8 +231,8 @@ def _proxy_check(proxy_url: str, tunnel: Observation | None,
 
 
 def _tls(doc: Mapping[str, Any]) -> CheckResult:
-    from selftest.checks.certs import chain, hostname_matches, session
     from selftest.checks.dns import literal
+    from selftest.checks.probes.certs import chain, hostname_matches, session
     from selftest.checks.tls import _STALE_REMEDY, handshake_from, session_findings
     from selftest.classify import classify
 
@@ -268,7 +268,7 @@ def _tls(doc: Mapping[str, Any]) -> CheckResult:
 
 def _clock(doc: Mapping[str, Any], api: Target) -> CheckResult:
     from selftest.checks.clock import judge, sample_from
-    from selftest.checks.skew import Sample, measure
+    from selftest.checks.probes.skew import Sample, measure
     from selftest.classify import classify
 
     raw = list((doc.get("clock") or {}).get("samples") or ())

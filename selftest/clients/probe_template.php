@@ -253,7 +253,7 @@ function selftest_dns($p, $target)
                  'ms' => round((microtime(true) - $started) * 1000, 1));
 }
 
-// The skew of this clock against the API host's Date header, as selftest.checks.skew measures
+// The skew of this clock against the API host's Date header, as selftest.checks.probes.skew measures
 // it (htpdate): each request bounds it; the next is timed to split the window in two.
 function selftest_clock($p, $url)
 {

@@ -21,7 +21,7 @@ import certifi
 import requests
 
 from selftest.checks import CheckResult
-from selftest.checks.context import ApiBudget, Options, parallel
+from selftest.checks.probes.context import ApiBudget, Options, parallel
 
 #: The libcurl code each requests failure amounts to (the most specific class first).
 _CODES: tuple[tuple[type[BaseException], int], ...] = (

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 from selftest.errors import UsageError
 
 if TYPE_CHECKING:
-    from selftest.checks.context import Options
+    from selftest.checks.probes.context import Options
 
 #: Below this a run cannot even connect: every check would time out and blame the network.
 MIN_TIMEOUT_S = 1.0
@@ -189,7 +189,7 @@ def _backup(args: argparse.Namespace) -> tuple[int | None, str | None]:
 
 def _check_paths(args: argparse.Namespace) -> None:
     from selftest.ca import choose_ca_bundle
-    from selftest.checks.wpconfig import load as load_wp_config
+    from selftest.checks.probes.wpconfig import load as load_wp_config
 
     if not MIN_TIMEOUT_S <= args.timeout <= MAX_TIMEOUT_S:  # also refuses nan
         raise UsageError(f"--timeout must be between {MIN_TIMEOUT_S:g} and {MAX_TIMEOUT_S:g} "
@@ -207,8 +207,8 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
     """Checked Options from parsed arguments. Raises UsageError for any unusable input."""
-    from selftest.checks.boxconfig import load_box_config
-    from selftest.checks.context import Options
+    from selftest.checks.probes.boxconfig import load_box_config
+    from selftest.checks.probes.context import Options
 
     _check_paths(args)
     custom = args.api_base is not None or args.upload_base is not None
@@ -234,8 +234,8 @@ def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
 
 def secrets_of(options: Options, env: Mapping[str, str] | None = None) -> Callable[[Any], Any]:
     """A function that replaces every secret this run knows of, wherever it appears in a value."""
-    from selftest.checks.proxyenv import HTTPS_PROXY_VARIABLES, split_credentials
-    from selftest.checks.wpconfig import load as load_wp_config
+    from selftest.checks.probes.proxyenv import HTTPS_PROXY_VARIABLES, split_credentials
+    from selftest.checks.probes.wpconfig import load as load_wp_config
     from selftest.redact import REDACTED
 
     env = os.environ if env is None else env

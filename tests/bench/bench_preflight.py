@@ -26,7 +26,7 @@ from pathlib import Path
 from sections import write_section
 
 from selftest import preflight
-from selftest.checks.context import Context, Options
+from selftest.checks.probes.context import Context, Options
 from selftest.fakebox.server import RunningBox, running
 from selftest.transport import libcurl_version
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from selftest.checks.boxconfig import grant_form
-from selftest.checks.boxshape import is_user, json_object
-from selftest.checks.context import Context
+from selftest.checks.probes.boxconfig import grant_form
+from selftest.checks.probes.boxshape import is_user, json_object
+from selftest.checks.probes.context import Context
 from selftest.observe import Observation
 
 #: The users/me fields quota needs (docs/facts.md §4).

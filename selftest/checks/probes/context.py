@@ -20,8 +20,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from selftest import transport
-from selftest.checks.boxconfig import BoxAppConfig
-from selftest.checks.resolver import Resolver, SystemResolver
+from selftest.checks.probes.boxconfig import BoxAppConfig
+from selftest.checks.probes.resolver import Resolver, SystemResolver
 from selftest.observe import Observation, observe
 
 T = TypeVar("T")

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from selftest.checks.context import Context, Target
-from selftest.checks.proxyenv import proxy_for
+from selftest.checks.probes.context import Context, Target
+from selftest.checks.probes.proxyenv import proxy_for
 from selftest.observe import Observation, tunnel_open, tunnels_through
 
 Broken = Literal["", "proxy", "server"]
