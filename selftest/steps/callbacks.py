@@ -7,16 +7,16 @@ CURLOPT_READFUNCTION, CURLFile): libcurl itself returns the code.
     write-refused             WRITEFUNCTION accepts 0 bytes of the body          -> 23
     upload-file-vanishes      multipart (curl_mime) file deleted after setopt     -> 26
     progress-abort            XFERINFOFUNCTION returns non-zero                   -> 42
-    send-after-reset          PREREQFUNCTION waits `wait_ms` so the server's RST
-                              arrives before the request is sent                  -> 55
+    send-after-reset          PREREQFUNCTION waits (at most `wait_ms`) until the
+                              server's RST has arrived, then the request is sent  -> 55
     unseekable-post-redirect  POST body from READFUNCTION, no SEEKFUNCTION, 307   -> 65
 """
 
 from __future__ import annotations
 
 import os
+import select
 import tempfile
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,15 +74,28 @@ def progress_abort(client: Mapping[str, Any]) -> Observation:
 
 @step("send-after-reset")
 def send_after_reset(client: Mapping[str, Any]) -> Observation:
-    """Connected, then wait `wait_ms` before sending, so the server's reset comes first."""
-    wait_s = int(client.get("wait_ms", 300)) / 1000
+    """Connected, then wait until the server's reset has arrived (at most `wait_ms`) before
+    sending, so the reset comes first."""
+    wait_ms = int(client.get("wait_ms", 300))
+    sockets: list[int] = []
+
+    def sockopt(fd: int, _purpose: int) -> int:
+        sockets.append(fd)  # libcurl's own socket, before it connects
+        return int(pycurl.SOCKOPT_OK)
 
     def prereq(*_addresses: Any) -> int:
-        time.sleep(wait_s)
+        # A reset connection polls as readable with an error (POLLIN|POLLERR|POLLHUP): waiting
+        # for that, not a fixed time, is as sure on a loaded machine and over at once.
+        poller = select.poll()
+        poller.register(sockets[-1], select.POLLIN | select.POLLERR | select.POLLHUP)
+        poller.poll(wait_ms)
         return int(pycurl.PREREQFUNC_OK)
 
-    return perform(request_from(client, extra={"wait_ms"}),
-                   lambda curl: curl.setopt(pycurl.PREREQFUNCTION, prereq))
+    def configure(curl: Any) -> None:
+        curl.setopt(pycurl.SOCKOPTFUNCTION, sockopt)
+        curl.setopt(pycurl.PREREQFUNCTION, prereq)
+
+    return perform(request_from(client, extra={"wait_ms"}), configure)
 
 
 @step("unseekable-post-redirect")
