@@ -1,4 +1,4 @@
-"""What a command reads and writes: stdio, whether each is a terminal, the environment.
+"""What a command reads and writes: stdio, whether each is a terminal, its width, the environment.
 
 Commands get an Environment from `cli.main()` instead of reading `sys` (httpie's
 `httpie/context.py` is the model), so a test hands a command its own streams and says whether
@@ -8,6 +8,7 @@ they are terminals, and one place decides about colour.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,12 +36,15 @@ class Environment:
     stdout_isatty: bool = False
     stderr_isatty: bool = False
     environ: Mapping[str, str] = field(default_factory=dict)
+    #: The terminal's width in columns (COLUMNS, else stdout's terminal); None when unknown.
+    columns: int | None = None
 
     @classmethod
     def from_process(cls) -> Environment:
         """sys's streams as they are now (so pytest's capsys still captures) and os.environ."""
+        columns = shutil.get_terminal_size((0, 0)).columns or None
         return cls(sys.stdin, sys.stdout, sys.stderr, _isatty(sys.stdin), _isatty(sys.stdout),
-                   _isatty(sys.stderr), os.environ)
+                   _isatty(sys.stderr), os.environ, columns)
 
     @property
     def colors(self) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -32,9 +31,9 @@ class JUnitCase:
     duration_ms: float = 0.0
 
 
-def dump_json(document: dict[str, Any], stream: TextIO | None = None) -> None:
-    """Write a JSON document (secrets redacted) followed by a newline."""
-    stream = stream or sys.stdout
+def dump_json(document: dict[str, Any] | list[Any], stream: TextIO) -> None:
+    """Write a JSON document (secrets redacted) followed by a newline to `stream` (a command's
+    Environment.stdout). A list is the bare document of `catalog --json --schema-version 1`."""
     json.dump(redact(document), stream, indent=2, sort_keys=False)
     stream.write("\n")
 

@@ -95,6 +95,19 @@ def test_explain_reads_the_injected_stdin() -> None:
     assert env.stdout.getvalue().startswith("Diagnosis: curl:52")  # type: ignore[attr-defined]
 
 
+
+def test_explain_wraps_at_the_injected_width() -> None:
+    """`explain` wraps its text to the Environment's terminal width, not the process's."""
+    widest = {}
+    for columns in (50, None):
+        env = environment()
+        env.columns = columns
+        assert main(["explain", "60"], env) == 0
+        out: str = env.stdout.getvalue()  # type: ignore[attr-defined]
+        widest[columns] = max(len(line) for line in out.splitlines() if " " in line.strip())
+    assert widest[50] <= 49 < widest[None]
+
+
 @pytest.mark.parametrize("argv", [["--debug", "explain", "7"], ["explain", "7", "--debug"],
                                   ["explain", "--debug", "7"]])
 def test_debug_before_or_after_the_subcommand(argv: list[str]) -> None:

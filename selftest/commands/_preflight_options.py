@@ -232,13 +232,14 @@ def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
     )
 
 
-def secrets_of(options: Options, env: Mapping[str, str] | None = None) -> Callable[[Any], Any]:
-    """A function that replaces every secret this run knows of, wherever it appears in a value."""
+def secrets_of(options: Options, env: Mapping[str, str]) -> Callable[[Any], Any]:
+    """A function that replaces every secret this run knows of (the token, the app's client
+    secret, the passwords of --proxy, of `env`'s proxy variables and of --wp-config's proxy),
+    wherever it appears in a value."""
     from selftest.checks.probes.proxyenv import HTTPS_PROXY_VARIABLES, split_credentials
     from selftest.checks.probes.wpconfig import load as load_wp_config
     from selftest.redact import REDACTED
 
-    env = os.environ if env is None else env
     found = [options.token or ""]
     if options.box_config is not None:
         found.append(options.box_config.client_secret)

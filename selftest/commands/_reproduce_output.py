@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -15,25 +14,23 @@ if TYPE_CHECKING:
 _TAGS = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}
 
 
-def progress(index: int, total: int, name: str, env: Environment | None = None) -> None:
-    """A self-erasing progress line on stderr, only when stderr is a terminal."""
-    err, tty = (env.stderr, env.stderr_isatty) if env else (sys.stderr, sys.stderr.isatty())
-    if not tty:
+def progress(index: int, total: int, name: str, env: Environment) -> None:
+    """A self-erasing progress line on the Environment's stderr, only when it is a terminal."""
+    if not env.stderr_isatty:
         return
     line = f"[{index}/{total}] {name}" if total else ""
-    err.write(f"\r\033[K{line}")
-    err.flush()
+    env.stderr.write(f"\r\033[K{line}")
+    env.stderr.flush()
 
 
 def report(results: Sequence[Result], *, as_json: bool, verbose: bool,
-           junit_xml: str | None, client: Mapping[str, Any] | None = None,
-           streamed: bool = False, out: TextIO | None = None,
-           interrupted: tuple[str, int] | None = None) -> None:
-    """`client` describes a client other than pycurl (--client php/wordpress) for the header;
-    `streamed`: a ResultStream already wrote the header and the results' lines; `out`: stdout;
-    `interrupted`: (signal name, scenarios selected) when a signal ended the run. The JUnit file
-    is written last: a failing write never hides the results."""
-    out = out or sys.stdout
+           junit_xml: str | None, out: TextIO, client: Mapping[str, Any] | None = None,
+           streamed: bool = False, interrupted: tuple[str, int] | None = None) -> None:
+    """Write the results to `out` (the Environment's stdout). `client` describes a client other
+    than pycurl (--client php/wordpress) for the header; `streamed`: a ResultStream already wrote
+    the header and the results' lines; `interrupted`: (signal name, scenarios selected) when a
+    signal ended the run. The JUnit file is written last: a failing write never hides the
+    results."""
     if as_json:
         doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
         if client:

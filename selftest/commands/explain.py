@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import textwrap
 from typing import TYPE_CHECKING, TextIO
 
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     if args.json:
         dump_json(result.to_dict(), env.stdout)
     elif result.recognised:
-        _write(env.stdout, render(result, _width()) + "\n")
+        _write(env.stdout, render(result, _width(env.columns)) + "\n")
     else:
         shown = " ".join(redact_text(text).split())[:200]
         _write(env.stderr, f"selftest does not recognise {shown!r}.\n"
@@ -66,8 +65,9 @@ def _read(parts: list[str], stdin: TextIO) -> str:
     return " ".join(parts).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _width() -> int:
-    columns = shutil.get_terminal_size((_MAX_WIDTH, 24)).columns
+def _width(columns: int | None) -> int:
+    """The text's width for a terminal of `columns` (None: not known, the widest)."""
+    columns = columns or _MAX_WIDTH
     return max(_MIN_WIDTH, min(_MAX_WIDTH, columns - 1))
 
 
