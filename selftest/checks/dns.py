@@ -20,7 +20,7 @@ from selftest.checks import CheckResult, Finding, Status, fold
 from selftest.checks.probes.context import Context, Target
 from selftest.checks.probes.proxyenv import proxy_for
 from selftest.checks.probes.reach import UNKNOWN, Reach
-from selftest.checks.probes.resolver import Resolution
+from selftest.checks.probes.resolver import Resolution, literal
 
 #: Per-name lookup limit: glibc's default is 5 s per try, 2 tries (resolv.conf(5)).
 LOOKUP_TIMEOUT_S = 10.0
@@ -69,14 +69,6 @@ def pinned(ctx: Context, target: Target) -> str | None:
         if host.lower() == target.host.lower() and port in (str(target.port), "*"):
             return address.strip("[]")
     return None
-
-
-def literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def _judge(target: Target, found: Resolution, via_proxy: bool,

@@ -22,7 +22,6 @@ import certifi
 
 from selftest.ca import choose_ca_bundle
 from selftest.checks import CheckResult, Finding, Status, finding_from, fold, skipped
-from selftest.checks.dns import literal
 from selftest.checks.probes import php as php_module
 from selftest.checks.probes.certs import (
     MODERN_PROTOCOLS,
@@ -33,6 +32,7 @@ from selftest.checks.probes.certs import (
 )
 from selftest.checks.probes.context import Context, Target, parallel
 from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach
+from selftest.checks.probes.resolver import literal
 from selftest.classify import classify
 from selftest.observe import Observation
 

@@ -231,8 +231,8 @@ def _proxy_check(proxy_url: str, tunnel: Observation | None,
 
 
 def _tls(doc: Mapping[str, Any]) -> CheckResult:
-    from selftest.checks.dns import literal
     from selftest.checks.probes.certs import chain, hostname_matches, session
+    from selftest.checks.probes.resolver import literal
     from selftest.checks.tls import _STALE_REMEDY, handshake_from, session_findings
     from selftest.classify import classify
 

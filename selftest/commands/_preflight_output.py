@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-from selftest.checks import CheckResult
+from selftest.checks import CheckResult, catalog_remedy
 from selftest.classify import Diagnosis
 from selftest.redact import redact_line
 
@@ -21,6 +21,8 @@ Scrub = Callable[[Any], Any]
 
 
 def _catalog_lines(result: CheckResult) -> list[str]:
+    """What the catalog says of each id of a result's diagnosis, and the primary entry's remedy
+    when the check's own remedy is another."""
     from selftest import catalog
 
     entries = catalog.load()
@@ -29,10 +31,9 @@ def _catalog_lines(result: CheckResult) -> list[str]:
         entry = entries.find(entry_id)
         if entry is not None:
             lines.append(f"        {entry_id}: {entry.summary}")
-    primary_id = Diagnosis(result.diagnosis).primary
-    primary = entries.find(primary_id) if primary_id else None
-    if primary is not None and primary.remedy and primary.remedy != result.remedy:
-        lines.append(f"        catalog remedy: {primary.remedy}")
+    remedy = catalog_remedy(Diagnosis(result.diagnosis), "")
+    if remedy and remedy != result.remedy:
+        lines.append(f"        catalog remedy: {remedy}")
     return lines
 
 

@@ -9,6 +9,7 @@ produce NXDOMAIN, SERVFAIL, a timeout or a sinkhole answer without any real look
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
@@ -35,6 +36,15 @@ class Resolution:
     @property
     def addresses(self) -> tuple[str, ...]:
         return self.ipv4 + self.ipv6
+
+
+def literal(host: str) -> bool:
+    """Whether `host` is an IP address, which libcurl connects to without any lookup."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class Resolver(Protocol):
