@@ -4,7 +4,8 @@ Each subcommand lives in `selftest/commands/NAME.py` with `HELP`, `configure(par
 `run(args, env) -> int` (env: `selftest.environment.Environment`, the stdio and whether each is
 a terminal). Only the chosen subcommand is configured (`--help` configures none), and
 command modules import their heavy machinery inside `configure()`/`run()`, so that
-`selftest explain` never pays for the fault servers (tests/test_startup.py checks sys.modules).
+`selftest explain` never pays for the fault servers (tests/with_servers/test_startup.py checks
+sys.modules).
 Every SelftestError becomes one line on stderr and an exit status, never a traceback (httpie's
 `core.py` is the model).
 """

@@ -3,7 +3,7 @@
     python -m selftest.doctables      # rewrite README.md's catalog tables and
                                       # scenarios/README.md's list of faults and steps
 
-`tests/test_readme.py` fails when either differs from what this renders.
+`tests/unit/test_readme.py` fails when either differs from what this renders.
 """
 
 from __future__ import annotations

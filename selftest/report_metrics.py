@@ -11,8 +11,8 @@ collects the results with what it already has:
   the collector never reads half a file. Its name does not end in `.prom` until the rename:
   the textfile collector reads only `*.prom`.
 
-docs/contracts.md lists the metric names and labels; tests/test_report_metrics.py parses the
-output with prometheus_client's parsers.
+docs/contracts.md lists the metric names and labels; tests/with_servers/test_report_metrics.py
+parses the output with prometheus_client's parsers.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ _MAX_RECORDED = 200_000
 
 @pytest.fixture(scope="session", autouse=True)
 def fakebox_responses() -> Iterator[list[Any]]:
-    """Every response any fake Box of this session sends, for tests/test_fakebox_contract.py.
+    """Every response any fake Box of this session sends, for
+    tests/with_servers/test_fakebox_contract.py.
 
     An in-process on_response hook (selftest.fakebox.record.observe): no environment switch,
     no second pytest run in a subprocess.

@@ -4,7 +4,7 @@ Only the operations the fake implements are kept (its route table named against 
 paths). Each generated case is sent in-process (WSGI) with a valid bearer token; half the
 cases get a path id that exists (a real file, folder or upload session), so handlers run past
 their 404. What is counted: every status, every response >= 500, and every handler exception
-the app's catch-all recorded in `state.errors`. Used by tests/test_fakebox_fuzz.py (a few
+the app's catch-all recorded in `state.errors`. Used by tests/unit/test_fakebox_fuzz.py (a few
 cases per operation) and tests/bench/bench_fakebox.py (the big run).
 """
 

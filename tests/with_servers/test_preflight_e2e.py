@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_preflight_servers import InterceptingProxy
+from preflight_servers import InterceptingProxy
 
 from selftest.cli import main
 from selftest.fakebox.model import Item

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO.parent / "shared" / "reference"
 SPEC = REFERENCE / "box-openapi.json"
 FACTS = REPO / "docs" / "facts.md"
@@ -63,7 +63,7 @@ def records(fakebox_responses: list[Any]) -> list[dict[str, Any]]:
                 for r in list(fakebox_responses)]
     if len(recorded) < 200:
         pytest.skip(f"only {len(recorded)} fake Box responses in this session: run this file "
-                    "together with the other tests (tests/test_fakebox_*.py)")
+                    "together with the other tests (tests/*/test_fakebox_*.py)")
     return recorded
 
 

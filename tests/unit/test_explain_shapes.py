@@ -1,7 +1,7 @@
 """Error text of every family issue 9 names, in the shapes clients print it, is diagnosed.
 
 The shapes are written for this test (tests/data/explain_shapes.toml); the real pasted texts,
-each with its public source, are tests/data/explain_corpus.toml (tests/test_explain_corpus.py).
+each with its public source, are tests/data/explain_corpus.toml (tests/unit/test_explain_corpus.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from selftest.explain import explain
 
-SHAPES = tomllib.loads((Path(__file__).parent / "data" / "explain_shapes.toml")
+SHAPES = tomllib.loads((Path(__file__).parents[1] / "data" / "explain_shapes.toml")
                        .read_text(encoding="utf-8"))["shape"]
 
 

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_preflight_servers import MiniBox, serve_minibox
+from preflight_servers import MiniBox, serve_minibox
 
 from selftest import preflight
 from selftest.checks import CHECK_NAMES, CheckResult

@@ -74,7 +74,7 @@ def test_the_extra_and_its_import_names_agree() -> None:
     import tomllib
     from pathlib import Path
 
-    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     extra = {re.split(r"[<>=\[ ]", req)[0].lower()
              for req in project["project"]["optional-dependencies"]["servers"]}
     homes = importlib.metadata.packages_distributions()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import trustme
-from test_preflight_servers import MiniBox, serve_minibox
+from preflight_servers import MiniBox, serve_minibox
 
 from selftest.checks import clock
 from selftest.checks.probes.context import Context, Options

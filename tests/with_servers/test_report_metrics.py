@@ -187,7 +187,7 @@ def test_every_metric_and_run_fact_is_in_the_contract() -> None:
     """docs/contracts.md names every metric the renderer writes and every JSON run fact."""
     from selftest.report_metrics import run_facts
 
-    contract = (Path(__file__).parent.parent / "docs" / "contracts.md").read_text()
+    contract = (Path(__file__).parents[2] / "docs" / "contracts.md").read_text()
     text = openmetrics([DNS_WARN, CLOCK_FAIL, TOKEN_SKIP, QUOTA_PASS], 1.7e9, 4.25)
     names = {f.name.removeprefix("selftest_preflight_") for f in prometheus_families(text)}
     assert [n for n in sorted(names) if f"`{n}`" not in contract] == []

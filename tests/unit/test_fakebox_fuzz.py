@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fakebox_fuzz import run
 
-SPEC = Path(__file__).resolve().parent.parent.parent / "shared" / "reference" / "box-openapi.json"
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / "box-openapi.json"
 
 
 def test_fuzzed_operations_never_give_a_server_error() -> None:

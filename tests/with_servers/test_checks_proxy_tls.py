@@ -12,7 +12,7 @@ from pathlib import Path
 import proxy as proxy_py
 import pytest
 import trustme
-from test_preflight_servers import InterceptingProxy, MiniBox, serve_minibox
+from preflight_servers import InterceptingProxy, MiniBox, serve_minibox
 
 from selftest.checks import proxy, tls
 from selftest.checks.probes.context import Context, Options

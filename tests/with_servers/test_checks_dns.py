@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from test_preflight_servers import dns_server
+from preflight_servers import dns_server
 
 from selftest.checks import dns
 from selftest.checks.probes.context import Context, Options

@@ -133,7 +133,7 @@ def test_hanging_php_leaves_the_handshakes_their_time(tmp_path: Path,
     """With a `php` that hangs, the tls check still handshakes (no timeout blamed on the
     network) and warns that PHP on this machine did not answer."""
     import trustme
-    from test_preflight_servers import MiniBox, serve_minibox
+    from preflight_servers import MiniBox, serve_minibox
 
     bindir = tmp_path / "bin"
     bindir.mkdir()

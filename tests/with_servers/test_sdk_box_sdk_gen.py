@@ -1,5 +1,6 @@
 """Box's generated official Python SDK, `box-sdk-gen`, through the backup plugin's whole
-workflow against the fake (issue 10), as tests/test_sdk_boxsdk.py does for the classic SDK."""
+workflow against the fake (issue 10), as tests/with_servers/test_sdk_boxsdk.py does for the
+classic SDK."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from typing import Any
 from selftest.catalog import load
 from selftest.explain import explain
 
-CORPUS = Path(__file__).parent / "data" / "explain_corpus.toml"
+CORPUS = Path(__file__).parents[1] / "data" / "explain_corpus.toml"
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -142,7 +142,7 @@ def test_crlf_replies_send_the_bytes_the_escaped_ones_did(name: str, wire: bytes
     from selftest.faults import create
     from selftest.scenario import load
 
-    scenario = load(Path(__file__).parent.parent / "scenarios" / f"{name}.toml")
+    scenario = load(Path(__file__).parents[2] / "scenarios" / f"{name}.toml")
     assert scenario.fault is not None
     assert create(scenario.fault, **scenario.attributes).reply == wire  # type: ignore[attr-defined]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import trustme
+from preflight_servers import MiniBox, serve_minibox
 from test_checks_token_quota import TOKEN, FakeApi, write_box_config
-from test_preflight_servers import MiniBox, serve_minibox
 
 from selftest.checks.probes.boxconfig import load_box_config
 from selftest.checks.probes.context import API_BUDGET, Options

@@ -308,7 +308,7 @@ def _secret_pastes() -> list[dict[str, object]]:
     import tomllib
     from pathlib import Path
 
-    path = Path(__file__).parent / "data" / "secret_pastes.toml"
+    path = Path(__file__).parents[1] / "data" / "secret_pastes.toml"
     return list(tomllib.loads(path.read_text(encoding="utf-8"))["paste"])
 
 

@@ -47,7 +47,7 @@ def test_a_quiet_server_raises_nothing() -> None:
 
 def test_runner_fails_the_scenario_whose_handler_raised(monkeypatch: pytest.MonkeyPatch) -> None:
     """The scenario that met the bug fails, naming it; the next one is judged afresh."""
-    scenario = load(Path(__file__).parent.parent / "scenarios" / "curl-52.toml")
+    scenario = load(Path(__file__).parents[2] / "scenarios" / "curl-52.toml")
     with Runner() as runner:
         monkeypatch.setattr(CloseWithoutReply, "handle", _buggy)
         result = runner.run(scenario)

@@ -12,7 +12,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from test_preflight_servers import MiniBox, serve_minibox
+from preflight_servers import MiniBox, serve_minibox
 
 from selftest.checks import quota, token
 from selftest.checks.probes.boxconfig import load_box_config

@@ -13,7 +13,7 @@ from signalling import EXPECTED_STATUS, interrupt, selftest_argv
 from selftest.faults import start_fault
 from selftest.interrupts import Interrupted, keep_signal_handlers, signals_raise
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 

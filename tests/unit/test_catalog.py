@@ -9,7 +9,7 @@ import pytest
 
 from selftest.catalog import LAYERS, load
 
-PAGE = tomllib.loads((Path(__file__).parent / "fixtures" / "reference_page.toml").read_text())
+PAGE = tomllib.loads((Path(__file__).parents[1] / "fixtures" / "reference_page.toml").read_text())
 
 
 def test_every_page_curl_code_is_documented() -> None:
@@ -131,7 +131,7 @@ def test_every_id_the_code_names_exists() -> None:
     """Each catalog id written in the package's code (classify, checks, steps, ...) is an entry."""
     import re
 
-    package = Path(__file__).parent.parent / "selftest"
+    package = Path(__file__).parents[2] / "selftest"
     pattern = re.compile(r"[\"']((?:curl|http|box|oauth|plugin):[a-z0-9_:-]*[a-z0-9x])[\"']")
     catalog = load()
     named = {(path.name, m[1]) for path in package.rglob("*.py")
