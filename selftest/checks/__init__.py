@@ -58,6 +58,7 @@ class CheckResult:
         return redacted
 
     def timed(self, duration_ms: float) -> CheckResult:
+        """The same result, with the time the check took."""
         return replace(self, duration_ms=duration_ms)
 
 
@@ -122,6 +123,7 @@ def fold(check: str, findings: Sequence[Finding], evidence: Mapping[str, Any],
 
 
 def _layer_rank(entry_id: str) -> int:
+    """Where an id's layer stands in a diagnosis: curl, http, box/oauth, plugin; unknown last."""
     return _LAYER_ORDER.get(entry_id.split(":", 1)[0], len(_LAYER_ORDER))
 
 
@@ -129,4 +131,5 @@ _LAYER_ORDER = {"curl": 0, "http": 1, "box": 2, "oauth": 2, "plugin": 3}
 
 
 def skipped(check: str, reason: str, remedy: str = "") -> CheckResult:
+    """A result saying the check could not run, and why (`reason`)."""
     return CheckResult(check, "skip", reason, remedy)

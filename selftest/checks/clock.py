@@ -73,6 +73,7 @@ def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     last: list[Observation] = []
 
     def probe() -> Sample | None:
+        """One HEAD request to the API host: its Date header as a Sample (None without one)."""
         started = time.time()
         timeout_ms = min(10_000, ctx.remaining_ms())
         obs = ctx.perform(ctx.request(url, method="HEAD", timeout_ms=timeout_ms))

@@ -73,6 +73,9 @@ def pinned(ctx: Context, target: Target) -> str | None:
 
 def _judge(target: Target, found: Resolution, via_proxy: bool,
            ipv6_route: Callable[[], bool]) -> list[Finding]:
+    """What one host's lookup means for the extension: a failure (a warning when a proxy
+    resolves the name instead), a sinkhole answer for a host not named on the command line, IPv6
+    records without an IPv6 route."""
     name = target.host
     if found.failure:
         # Through a proxy the proxy resolves the name, not this machine (CURLOPT_PROXY docs).

@@ -41,16 +41,19 @@ _INTERCEPT = ("Ask the network administrator to exempt *.box.com and *.boxcloud.
 
 
 def wordpress_proxy(settings: WpHttpSettings | None, host: str) -> str:
+    """The proxy WordPress's HTTP API would take for `host` ("" for none or a bypassed host)."""
     if settings is None or not settings.proxy_host or bypasses(settings, host):
         return ""
     return settings.proxy_url
 
 
 def _public(url: str) -> str:
+    """A proxy URL fit to show (its password redacted), or "direct"."""
     return redact_line(url) if url else "direct"
 
 
 def _disagreements(ctx: Context, settings: WpHttpSettings) -> list[Finding]:
+    """Where WordPress's settings and libcurl's environment take different ways to a host."""
     found: list[Finding] = []
     for target in ctx.targets:
         curl_url = proxy_for(target.host, ctx.options.proxy).url
@@ -70,6 +73,7 @@ def _disagreements(ctx: Context, settings: WpHttpSettings) -> list[Finding]:
 
 def _handshake(ctx: Context, target: Target, proxy: str, verify: bool,
                cainfo: str | None = None) -> Observation:
+    """A TLS handshake with the target, through `proxy` when one is given (CONNECT_ONLY)."""
     options = {"CONNECT_ONLY": 1, "HTTPPROXYTUNNEL": 1} if proxy else {"CONNECT_ONLY": 1}
     timeout = min(10_000, ctx.remaining_ms())
     return ctx.perform(ctx.request(target.url, proxy=proxy, verify=verify, certinfo=True,
@@ -162,6 +166,7 @@ def check_proxy(ctx: Context, proxy: str,
 
 
 def _choices(ctx: Context, settings: WpHttpSettings | None) -> tuple[ProxyChoice, str]:
+    """The API host's proxy as libcurl would choose it, and as WordPress would."""
     return proxy_for(ctx.api.host, ctx.options.proxy), wordpress_proxy(settings, ctx.api.host)
 
 

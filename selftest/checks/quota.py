@@ -46,11 +46,13 @@ def number(value: Any) -> int | None:
 
 
 def human(size: int) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size = size / 1024  # type: ignore[assignment]
-    return str(size)
+    """A byte count for people: binary units (1024), one decimal above bytes ("1.5 GB")."""
+    amount = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if amount < 1024:
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1024
+    return f"{amount:.1f} TB"
 
 
 def account_findings(doc: dict[str, Any], size: int | None) -> tuple[list[Finding], dict[str, Any]]:

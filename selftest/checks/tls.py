@@ -65,6 +65,8 @@ def stores(ctx: Context, facts: php_module.PhpFacts | None) -> dict[str, str]:
 
 def _handshake(ctx: Context, target: Target, cainfo: str | None, verify: bool = True,
                details: bool = False) -> Observation:
+    """A TLS handshake with the target (CONNECT_ONLY); the chain and libcurl's verbose log when
+    `details`."""
     return ctx.perform(ctx.request(target.url, cainfo=cainfo, verify=verify, certinfo=details,
                                    verbose=details, options={"CONNECT_ONLY": 1}))
 
@@ -97,6 +99,7 @@ class Handshake:
     verdicts: tuple[tuple[str, int], ...] = ()
 
     def evidence(self) -> dict[str, Any]:
+        """The JSON form of one handshake in the tls check's evidence."""
         out: dict[str, Any] = {"host": self.target.host, "port": self.target.port,
                                "ca_bundle": self.ca_bundle or None, "curl_code": self.curl_code,
                                "protocol": self.protocol, "cipher": self.cipher,
@@ -182,6 +185,8 @@ def check_host(ctx: Context, target: Target,
 
 
 def _php(ctx: Context) -> tuple[list[Finding], php_module.PhpFacts | None, Any]:
+    """What PHP's own TLS settings would break: findings, PHP's facts (None when PHP is absent or
+    silent) and what to put in the evidence."""
     # PHP is asked before the handshakes: a hung `php` may take at most this share of the time
     # left, so that the handshakes still run (and a local fault is not blamed on the network).
     budget = min(php_module.PROBE_TIMEOUT_S, PHP_SHARE * ctx.remaining_ms() / 1000)

@@ -36,10 +36,12 @@ _GRANT_REMEDY = {
 
 
 def _call_budget_spent() -> Finding:
+    """The finding of a call the run's budget of Box API calls no longer allowed."""
     return Finding("skip", "the run's budget of Box API calls is spent")
 
 
 def grant_finding(ctx: Context, grant: Call) -> Finding:
+    """What the JWT grant's answer says: accepted, not Box that answered, or Box's OAuth error."""
     if grant.obs is None:
         return _call_budget_spent()
     if grant.ok and grant.doc.get("access_token"):
@@ -54,6 +56,7 @@ def grant_finding(ctx: Context, grant: Call) -> Finding:
 
 
 def me_finding(ctx: Context, me: Call) -> Finding:
+    """What users/me with the token says: accepted, not Box that answered, or why Box refused it."""
     if me.obs is None:
         return _call_budget_spent()
     if me.is_box_user:

@@ -42,10 +42,12 @@ class Call:
 
 
 def _json(obs: Observation | None) -> dict[str, Any]:
+    """The answer's JSON object, {} when there is none (no answer, not JSON, not an object)."""
     return (json_object(obs.body) if obs is not None else None) or {}
 
 
 def token_url(ctx: Context) -> str:
+    """Box's token endpoint under the run's --api-base."""
     return ctx.api_url("/oauth2/token")
 
 
@@ -56,6 +58,7 @@ def jwt_grant(ctx: Context) -> Call | None:
         return None
 
     def send() -> Call:
+        """POST the JWT grant (at most once per run, shared by the checks that ask)."""
         url = token_url(ctx)
         body = urlencode(grant_form(config, url)).encode()
         request = ctx.request(url, method="POST", body=body, headers={
@@ -84,6 +87,7 @@ def users_me(ctx: Context) -> Call | None:
     token = found[0]
 
     def send() -> Call:
+        """GET users/me with the token (at most once per run, shared by token and quota)."""
         request = ctx.request(ctx.api_url(f"/2.0/users/me?fields={USER_FIELDS}"),
                               headers=ctx.bearer(token))
         obs = ctx.api_call("GET /2.0/users/me", request)

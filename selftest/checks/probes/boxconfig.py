@@ -33,6 +33,9 @@ __all__ = ["ASSERTION_LIFETIME_S", "JWT_GRANT", "BoxAppConfig", "assertion", "gr
 
 @dataclass(frozen=True)
 class BoxAppConfig:
+    """What a preflight needs of the console's config file; the secret and the key are never
+    shown in a repr."""
+
     client_id: str
     client_secret: str = field(repr=False)
     public_key_id: str
@@ -42,6 +45,8 @@ class BoxAppConfig:
 
 
 def _field(doc: Any, path: str, source: str) -> str:
+    """The value (a non-empty string or number) at the dotted `path` of the config, as text.
+    Raises UsageError when it is missing or empty."""
     value = doc
     for key in path.split("."):
         value = value.get(key) if isinstance(value, dict) else None

@@ -36,6 +36,7 @@ def json_object(body: bytes) -> dict[str, Any] | None:
 
 
 def _text(value: Any) -> bool:
+    """A non-empty string."""
     return isinstance(value, str) and value != ""
 
 

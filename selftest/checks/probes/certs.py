@@ -28,6 +28,8 @@ MODERN_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
 
 @dataclass(frozen=True)
 class CertSummary:
+    """One certificate of a chain, as the tls check reports it."""
+
     subject: str
     issuer: str
     not_after: datetime.datetime
@@ -35,16 +37,19 @@ class CertSummary:
     dns_names: tuple[str, ...]
 
     def days_left(self, now: datetime.datetime | None = None) -> int:
+        """Whole days until the certificate expires (negative once it has)."""
         now = now or datetime.datetime.now(datetime.UTC)
         return (self.not_after - now).days
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form in the tls check's evidence."""
         return {"subject": self.subject, "issuer": self.issuer,
                 "not_after": self.not_after.isoformat(), "days_left": self.days_left(),
                 "sha256": self.sha256}
 
 
 def _summary(cert: x509.Certificate) -> CertSummary:
+    """The CertSummary of a parsed certificate (no SAN extension: no DNS names)."""
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = tuple(san.value.get_values_for_type(x509.DNSName))

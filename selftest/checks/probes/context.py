@@ -68,6 +68,7 @@ class Target:
 
     @property
     def url(self) -> str:
+        """The target's base URL, the port left out when it is the scheme's default."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80
         port = f":{self.port}" if self.port != default else ""
@@ -97,6 +98,7 @@ class Options:
 
 
 def _target(url: str, role: str, explicit: bool) -> Target:
+    """A Target for a URL or a bare host (https unless the URL says http)."""
     parts = urlsplit(url if "://" in url else f"https://{url}")
     default_port = 80 if parts.scheme == "http" else 443
     return Target(parts.hostname or "", parts.port or default_port, role, explicit,
@@ -117,6 +119,7 @@ def targets(options: Options) -> list[Target]:
 
 
 def _perform(request: transport.Request) -> Observation:
+    """The default transport: libcurl through `selftest.transport`."""
     return transport.perform(request)
 
 
@@ -127,6 +130,7 @@ def parallel(work: Callable[[U], T], items: Sequence[U]) -> list[T]:
     errors: list[BaseException] = []
 
     def body(index: int, item: U) -> None:
+        """Run one item, keeping its result in place or its exception for the caller."""
         try:
             results[index] = work(item)
         except BaseException as exc:  # re-raised below, in the caller's thread
@@ -158,6 +162,7 @@ class _Once:
         self._value: Any = None
 
     def get(self, compute: Callable[[], T]) -> T:
+        """The value, computed by `compute` on the first call only."""
         with self._lock:
             if not self._done:
                 self._value = compute()
@@ -190,9 +195,11 @@ class Context:
 
     @property
     def api(self) -> Target:
+        """The API host's Target (always the first)."""
         return self.targets[0]
 
     def remaining_ms(self) -> int:
+        """Milliseconds left before the run's deadline (at least 1)."""
         return max(1, int((self.deadline - time.monotonic()) * 1000))
 
     def request(self, url: str, **fields: Any) -> transport.Request:
@@ -204,6 +211,8 @@ class Context:
         return transport.Request(url=url, **fields)
 
     def perform(self, request: transport.Request) -> Observation:
+        """Perform a request with the Context's transport; once the run is cancelled, an
+        observation saying so, without any traffic."""
         if self.cancelled.is_set():
             return observe(curl_code=42, curl_message="interrupted: the run was cancelled",
                            url=request.url, phase="setup")
@@ -262,7 +271,9 @@ class Context:
         return holder.get(compute)
 
     def api_url(self, path: str) -> str:
+        """`path` under the run's --api-base."""
         return self.options.api_base.rstrip("/") + path
 
     def bearer(self, token: str) -> Mapping[str, str]:
+        """The headers of an authenticated Box API request."""
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}

@@ -32,6 +32,7 @@ class MockTransport:
         self._lock = threading.Lock()
 
     def __call__(self, request: transport.Request) -> Observation:
+        """Record the request and answer it with the handler's observation, marked simulated."""
         with self._lock:
             self.requests.append(request)
         obs = self.handler(request)

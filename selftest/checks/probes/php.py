@@ -35,6 +35,8 @@ PROBE_TIMEOUT_S = 10.0
 
 @dataclass(frozen=True)
 class PhpFacts:
+    """What PHP's CLI says of its libcurl, its TLS library and its CA settings."""
+
     php_version: str
     curl_version: str
     ssl_version: str
@@ -44,6 +46,7 @@ class PhpFacts:
     ini_file: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form in the tls check's evidence (unset settings as null)."""
         return {"php_version": self.php_version, "curl_version": self.curl_version,
                 "ssl_version": self.ssl_version, "curl.cainfo": self.curl_cainfo or None,
                 "openssl.cafile": self.openssl_cafile or None,

@@ -69,6 +69,7 @@ def no_proxy_match(host: str, no_proxy: str) -> str:
 
 
 def _first(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str]:
+    """The first of `names` set to a non-blank value in `env`: (name, value), else ("", "")."""
     for name in names:
         value = env.get(name, "").strip()
         if value:

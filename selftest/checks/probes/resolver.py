@@ -26,6 +26,8 @@ Failure = Literal["", "nxdomain", "servfail", "timeout", "noanswer"]
 
 @dataclass(frozen=True)
 class Resolution:
+    """What a lookup of one host gave: its addresses, or why there are none."""
+
     host: str
     ipv4: tuple[str, ...] = ()
     ipv6: tuple[str, ...] = ()
@@ -35,6 +37,7 @@ class Resolution:
 
     @property
     def addresses(self) -> tuple[str, ...]:
+        """Every address found, IPv4 first."""
         return self.ipv4 + self.ipv6
 
 
@@ -48,7 +51,11 @@ def literal(host: str) -> bool:
 
 
 class Resolver(Protocol):
-    def resolve(self, host: str, timeout_s: float) -> Resolution: ...
+    """What looks host names up: SystemResolver in real runs, DnsServerResolver in tests."""
+
+    def resolve(self, host: str, timeout_s: float) -> Resolution:
+        """The addresses of `host`, or why there are none, within `timeout_s`."""
+        ...
 
 
 #: getaddrinfo() error numbers, as glibc reports them (netdb.h).
@@ -65,6 +72,7 @@ class SystemResolver:
     """getaddrinfo(), as libcurl calls it; run in a thread because it has no timeout of its own."""
 
     def resolve(self, host: str, timeout_s: float) -> Resolution:
+        """Look `host` up within `timeout_s`; a lookup still running then counts as a timeout."""
         if host.lower().rstrip(".").endswith(".onion"):
             # RFC 7686: .onion names must not be looked up; libcurl refuses them the same way.
             return Resolution(host, failure="nxdomain", message=".onion names are not resolved")
@@ -83,6 +91,7 @@ class SystemResolver:
 
     @staticmethod
     def _lookup(host: str) -> Resolution:
+        """getaddrinfo() for `host`, its error number mapped to a Failure."""
         try:
             infos = socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
@@ -102,6 +111,7 @@ class DnsServerResolver:
         self._resolver.port = port
 
     def resolve(self, host: str, timeout_s: float) -> Resolution:
+        """Ask the server for A and AAAA records of `host`, each within `timeout_s`."""
         started = time.monotonic()
         found: dict[str, tuple[str, ...]] = {"A": (), "AAAA": ()}
         failure: Failure = ""

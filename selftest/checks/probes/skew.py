@@ -32,11 +32,15 @@ class Sample:
 
     @property
     def window(self) -> tuple[float, float]:
+        """The skew interval this sample allows: (lo - D - 1, hi - D]."""
         return self.lo - self.server_second - 1, self.hi - self.server_second
 
 
 @dataclass(frozen=True)
 class Estimate:
+    """The measured skew (local minus server, seconds), its error bound, the requests used and
+    the shortest round trip seen."""
+
     skew_s: float
     error_s: float
     requests: int

@@ -30,6 +30,8 @@ _DEFINE = re.compile(
 
 @dataclass(frozen=True)
 class WpHttpSettings:
+    """The WP_PROXY_* and WP_HTTP_BLOCK_EXTERNAL / WP_ACCESSIBLE_HOSTS constants, as read."""
+
     proxy_host: str = ""
     proxy_port: str = ""
     proxy_username: str = ""
@@ -52,6 +54,7 @@ class WpHttpSettings:
 
 
 def _wildcard(pattern: str, host: str) -> bool:
+    """Whether `host` matches a WordPress host pattern (`*`: one or more characters)."""
     # WordPress turns `*` into `.+` and anchors the pattern (class-wp-http-proxy.php).
     regex = "^" + ".+".join(re.escape(p) for p in pattern.split("*")) + "$"
     return re.match(regex, host, re.IGNORECASE) is not None
@@ -70,6 +73,7 @@ def blocked(settings: WpHttpSettings, host: str) -> bool:
 
 
 def _truthy(value: str) -> bool:
+    """A constant's value as PHP reads it: "", "0", false and null are false."""
     return value.lower() not in ("", "0", "false", "null")
 
 
@@ -92,7 +96,9 @@ def parse(text: str) -> WpHttpSettings:
 
 
 def _settings(values: dict[str, str]) -> WpHttpSettings:
+    """WpHttpSettings from the constants found in the file."""
     def listed(name: str) -> tuple[str, ...]:
+        """A comma-separated constant as its list of hosts."""
         return tuple(h.strip() for h in values.get(name, "").split(",") if h.strip())
 
     return WpHttpSettings(
