@@ -1,7 +1,8 @@
 """What the six checks are built from: the probes they send and the inputs they read.
 
 The checks themselves (dns, proxy, tls, clock, token, quota) are the top-level modules of
-`selftest.checks`; everything here serves them and imports none of them (tests/test_layers.py).
+`selftest.checks`; everything here serves them and imports none of them
+(tests/unit/test_layers.py).
 
     context    Context and Options: the hosts, one deadline, the API budget, every Request built
     reach      what the runner hands the checks that talk to Box: unresolved hosts, the path probe

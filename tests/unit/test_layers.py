@@ -9,7 +9,7 @@ from pathlib import Path
 
 from selftest.checks import CHECK_NAMES
 
-PACKAGE = Path(__file__).resolve().parent.parent / "selftest"
+PACKAGE = Path(__file__).resolve().parents[2] / "selftest"
 
 
 def module_name(path: Path) -> str:
