@@ -16,14 +16,17 @@ Flag = Callable[[Any], list[str]]
 
 
 def _switch(flag: str) -> Flag:
+    """A curl flag given alone when the option is set (FOLLOWLOCATION: `--location`)."""
     return lambda value: [flag] if value else []
 
 
 def _value(flag: str) -> Flag:
+    """A curl flag followed by the option's value."""
     return lambda value: [flag, str(value)]
 
 
 def _seconds(flag: str) -> Flag:
+    """A curl flag taking seconds, for a libcurl option in milliseconds."""
     return lambda value: [flag, f"{int(value) / 1000:g}"]
 
 

@@ -52,6 +52,7 @@ def parse_size(text: str, flag: str = "--backup-size") -> int:
 
 
 def _address(text: str) -> bool:
+    """Whether `text` is an IP address (IPv6 in brackets or with a zone id too)."""
     try:
         ipaddress.ip_address(text.strip("[]").split("%")[0])
     except ValueError:
@@ -68,11 +69,14 @@ def valid_host(host: str) -> bool:
 
 
 def _port(text: str, flag: str, value: str) -> None:
+    """Check a port number (1 to 65535) found in `value`. Raises UsageError naming `flag`."""
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise UsageError(f"{flag} has a bad port in {value!r}: use 1 to 65535")
 
 
 def _base(url: str | None, default: str, flag: str) -> str:
+    """A base URL (http or https, with a valid host and port), else `default` when not given.
+    Raises UsageError naming `flag`."""
     if url is None:
         return default
     parts = urlsplit(url)
@@ -88,6 +92,7 @@ def _base(url: str | None, default: str, flag: str) -> str:
 
 
 def _extra_host(text: str) -> str:
+    """A --host value (HOST or HOST:PORT, no path). Raises UsageError when it is not one."""
     parts = urlsplit(f"https://{text}")
     try:
         parts.port  # noqa: B018
@@ -100,6 +105,7 @@ def _extra_host(text: str) -> str:
 
 
 def _resolve(entry: str) -> str:
+    """A --resolve entry (HOST:PORT:ADDRESS[,ADDRESS...], as curl takes it). Raises UsageError."""
     match = _RESOLVE.match(entry)
     if not match:
         raise UsageError(f"--resolve wants HOST:PORT:ADDRESS, not {entry!r}")
@@ -139,6 +145,7 @@ def proxy_url(text: str, flag: str = "--proxy") -> str:
 
 
 def _split_hostport(hostport: str) -> tuple[str, str]:
+    """HOST:PORT or [IPv6]:PORT as (host, port); the port is "" when there is none."""
     if hostport.startswith("["):
         host, _, rest = hostport[1:].partition("]")
         return host, rest.removeprefix(":")
@@ -147,6 +154,9 @@ def _split_hostport(hostport: str) -> tuple[str, str]:
 
 
 def _read_token(path: str | None, env: Mapping[str, str]) -> str | None:
+    """The token from --token-file, else from BOX_ACCESS_TOKEN in `env` (None: no token).
+    Raises UsageError for an unreadable, empty or non-UTF-8 file, or a token with characters no
+    Box token has."""
     if path is None:
         token = env.get("BOX_ACCESS_TOKEN", "").strip() or None
         where = "BOX_ACCESS_TOKEN"
@@ -169,6 +179,7 @@ def _read_token(path: str | None, env: Mapping[str, str]) -> str | None:
 
 
 def _backup_file(path: str) -> tuple[int, str]:
+    """The size and name of --backup-file. Raises UsageError unless it is a regular file."""
     try:
         info = os.stat(path)
     except OSError as exc:
@@ -181,6 +192,7 @@ def _backup_file(path: str) -> tuple[int, str]:
 
 
 def _backup(args: argparse.Namespace) -> tuple[int | None, str | None]:
+    """The backup's size (--backup-size wins over --backup-file's) and file name."""
     size, name = _backup_file(args.backup_file) if args.backup_file else (None, None)
     if args.backup_size:
         size = parse_size(args.backup_size)
@@ -188,6 +200,8 @@ def _backup(args: argparse.Namespace) -> tuple[int | None, str | None]:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
+    """Check --timeout, --cacert, --wp-config, --wp-path and --folder-id before any traffic.
+    Raises UsageError naming the flag."""
     from selftest.ca import choose_ca_bundle
     from selftest.checks.probes.wpconfig import load as load_wp_config
 
@@ -252,6 +266,7 @@ def secrets_of(options: Options, env: Mapping[str, str]) -> Callable[[Any], Any]
     secrets = sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
 
     def scrub(value: Any) -> Any:
+        """`value` with every known secret replaced, in strings at any depth of dicts and lists."""
         if isinstance(value, str):
             for secret in secrets:
                 value = value.replace(secret, REDACTED)

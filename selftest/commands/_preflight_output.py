@@ -63,6 +63,7 @@ def result_text(result: CheckResult, width: int,
 
 
 def summary_line(results: Sequence[CheckResult]) -> str:
+    """The closing counts line: failed, warned, passed, skipped."""
     counts = {s: sum(r.status == s for r in results) for s in ("fail", "warn", "pass", "skip")}
     return (f"{counts['fail']} failed, {counts['warn']} warned, {counts['pass']} passed, "
             f"{counts['skip']} skipped\n")
@@ -82,6 +83,7 @@ class Tolerant:
         self._encoding = getattr(stream, "encoding", None) or "utf-8"
 
     def write(self, text: str) -> int:
+        """Write `text`, plainly or with '?' where the stream's encoding cannot show it."""
         try:
             text.encode(self._encoding)
         except UnicodeEncodeError:
@@ -92,6 +94,7 @@ class Tolerant:
         return self._stream.write(text)
 
     def flush(self) -> None:
+        """Flush the stream underneath."""
         self._stream.flush()
 
 
@@ -112,6 +115,7 @@ class StreamedText:
         self._lock = threading.Lock()
 
     def on_done(self, result: CheckResult) -> None:
+        """Take a finished check's result; write every result now due, in report order."""
         with self._lock:
             self._done.setdefault(result.check, result)
             while (self._written < len(self._names)
@@ -121,6 +125,7 @@ class StreamedText:
                 self._written += 1
 
     def finish(self, results: Sequence[CheckResult]) -> None:
+        """Write the results not yet written (a check that missed the deadline), then the counts."""
         with self._lock:
             for result in results[self._written:]:
                 self._write(result_text(result, self._width, self._word))
@@ -128,6 +133,7 @@ class StreamedText:
             self._write(summary_line(results))
 
     def _write(self, text: str) -> None:
+        """Write text redacted line by line and scrubbed of the run's secrets, then flush."""
         self._stream.write(str(self._scrub(redact_line_block(text))))
         self._stream.flush()
 
@@ -150,6 +156,7 @@ def json_document(results: Sequence[CheckResult], scrub: Scrub,
 
 
 def write_junit(path: str, results: Sequence[CheckResult], scrub: Scrub) -> None:
+    """One JUnit test case per check to `path`, secrets scrubbed."""
     from selftest.report import JUnitCase
     from selftest.report import write_junit as write
 
@@ -160,4 +167,5 @@ def write_junit(path: str, results: Sequence[CheckResult], scrub: Scrub) -> None
 
 
 def redact_line_block(text: str) -> str:
+    """`text` with the secrets of each line blanked out (`redact_line`)."""
     return "\n".join(redact_line(line) for line in text.split("\n"))

@@ -66,6 +66,7 @@ class ResultStream:
         self._held: dict[str, list[tuple[Result, Mapping[str, Any] | None]]] = {}
 
     def __call__(self, result: Result, client: Mapping[str, Any] | None = None) -> None:
+        """Take a finished result: write it and every held-back one now due, in the chosen order."""
         if not self._order:
             self._write(result, client)
             return
@@ -83,6 +84,7 @@ class ResultStream:
         self._next = len(self._order)
 
     def _write(self, result: Result, client: Mapping[str, Any] | None) -> None:
+        """One result's lines on stdout (its status word coloured), the progress line erased."""
         out = self._env.stdout
         if self._env.stderr_isatty:
             self._env.stderr.write("\r\033[K")
@@ -125,6 +127,7 @@ def client_header(client: Mapping[str, Any]) -> str:
 
 
 def summary(results: Sequence[Result]) -> str:
+    """The closing line: passed, failed, skipped, and how many passes were real or simulated."""
     count = {v: sum(r.verdict == v for r in results) for v in _TAGS}
     simulated = sum(r.verdict == "pass" and r.simulated for r in results)
     return (f"{count['pass']} passed, {count['fail']} failed, {count['skip']} skipped "
@@ -132,6 +135,7 @@ def summary(results: Sequence[Result]) -> str:
 
 
 def junit_case(result: Result) -> JUnitCase:
+    """The JUnit test case of one scenario's result (simulated passes tagged)."""
     tag = "[simulated] " if result.simulated and result.verdict == "pass" else ""
     observed = ", ".join(f"{k}={v}" for k, v in result.observed.items())
     return JUnitCase(

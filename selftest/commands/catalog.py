@@ -19,6 +19,7 @@ SCHEMA_VERSION = 2
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest catalog`."""
     from selftest.catalog import LAYERS
 
     parser.add_argument("--layer", choices=LAYERS, help="only this layer")
@@ -32,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """List the catalog's entries (one line each, or JSON), filtered by --layer and --documented."""
     from selftest.catalog import load
     from selftest.report import dump_json  # and redact's patterns: only when asked for JSON
     from selftest.scenarios_index import scenario_for

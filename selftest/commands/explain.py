@@ -29,6 +29,7 @@ _MIN_WIDTH = 40
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest explain`."""
     parser.epilog = _EXAMPLES
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("text", nargs="+",
@@ -37,6 +38,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """Explain the codes or pasted text; exit 0 when something was recognised, else 1 (and why
+    on stderr)."""
     from selftest.explain import explain
     from selftest.redact import redact_text
     from selftest.report import dump_json
@@ -91,6 +94,7 @@ def render(result: Explanation, width: int = _MAX_WIDTH) -> str:
 
 
 def _render_finding(finding: Finding, width: int) -> list[str]:
+    """One finding's lines: its chain, each entry's meaning, the remedy, how to reproduce it."""
     lines = ["Diagnosis: " + "  ->  ".join(finding.diagnosis.ids)]
     for entry in finding.entries:
         lines.append("")

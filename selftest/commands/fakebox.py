@@ -31,6 +31,7 @@ HELP = "control a running fake Box (`selftest fakebox ctl --url CONTROL_URL ...`
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest fakebox ctl ...`."""
     actions = parser.add_subparsers(dest="fakebox_action", metavar="ACTION", required=True)
     ctl = actions.add_parser("ctl", help="talk to the control API of `serve fakebox`")
     ctl.add_argument("--url", required=True, metavar="CONTROL_URL",
@@ -61,6 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _value(text: str) -> Any:
+    """A NAME=VALUE setting's value: JSON when it parses as JSON, else the text itself."""
     try:
         return json.loads(text)
     except ValueError:
@@ -68,6 +70,8 @@ def _value(text: str) -> Any:
 
 
 def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]:
+    """The control API request for the ctl command: (method, path, JSON body or None).
+    Raises UsageError for a setting that is not NAME=VALUE."""
     command = args.ctl_command
     if command == "settings":
         changes = {}
@@ -101,6 +105,8 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """Send the ctl command to the fake Box's control API and print its answer; exit 1 when it
+    cannot be reached. Raises UsageError for a bad --url or a request the fake refused."""
     # Imported here: cli imports every command module for its HELP, and urllib.request (with
     # http.client and email) would add ~35 ms to every command's start-up.
     import urllib.error

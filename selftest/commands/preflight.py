@@ -33,6 +33,7 @@ FORMATS = ("text", "json", "openmetrics")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest preflight`."""
     from selftest.checks import CHECK_NAMES
 
     add = parser.add_argument
@@ -70,13 +71,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _progress(stream: TextIO) -> Callable[[CheckResult], None]:
+    """A progress printer: a line on `stream` per finished check, when the report goes elsewhere."""
     def show(result: CheckResult) -> None:
+        """Print one finished check's status and time."""
         print(f"  {result.check}: {result.status} ({result.duration_ms:.0f} ms)", file=stream)
 
     return show
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """Check the options, run the checks, report them (text, JSON, OpenMetrics, Nagios, JUnit);
+    exit 1 when a check failed (Nagios: its own statuses), 128 + N on a signal."""
     from selftest import preflight
     from selftest import report_metrics as fleet
     from selftest.checks import CHECK_NAMES
@@ -150,9 +155,9 @@ def output_format(args: argparse.Namespace) -> str:
 
 def _render(fmt: str, results: list[CheckResult], scrub: Callable[[Any], Any],
             started: float, finished: float) -> str:
+    """The whole report in `fmt` (json, openmetrics or text), secrets scrubbed and redacted."""
     from selftest import report_metrics as fleet
     from selftest.commands import _preflight_output as output
-    from selftest.redact import redact_line
     from selftest.report import dump_json
 
     if fmt == "json":
@@ -162,5 +167,5 @@ def _render(fmt: str, results: list[CheckResult], scrub: Callable[[Any], Any],
         return stream.getvalue()
     if fmt == "openmetrics":
         metrics = fleet.openmetrics(results, finished, finished - started)
-        return "\n".join(redact_line(line) for line in str(scrub(metrics)).split("\n"))
+        return output.redact_line_block(str(scrub(metrics)))
     return output.text_report(results, scrub)

@@ -19,10 +19,12 @@ HELP = "print a self-contained PHP probe (PHP >= 7.2, curl + json) making the pr
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest probe-script`."""
     parser.add_argument("--output", metavar="FILE", help="write it to FILE instead of stdout")
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """Write the PHP probe script to stdout or --output."""
     from selftest.clients.probe import source
 
     text = source()

@@ -31,6 +31,7 @@ HELP = "replay documented failures against local servers and check each diagnosi
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest reproduce`."""
     from selftest.catalog import LAYERS
 
     parser.add_argument("ids", nargs="*", metavar="ID",
@@ -56,6 +57,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """Run the chosen scenarios and report them; exit 1 when one failed (or was skipped without a
+    reason), 128 + N on a signal."""
     from selftest.extras import require_servers
 
     require_servers("reproduce")
@@ -83,6 +86,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
                 replay, client = _client(args, runner)
 
                 def finished(result: Result) -> None:
+                    """Keep a finished result, move the progress line, stream its lines."""
                     results.append(result)
                     progress(len(results), len(chosen), result.scenario, env)
                     if stream:
@@ -181,6 +185,7 @@ def select(scenarios: Sequence[Scenario], ids: Sequence[str],
 
 
 def _unknown(wanted: str, scenarios: Sequence[Scenario]) -> str:
+    """The usage message for an id no scenario has, with the closest names."""
     names = sorted({s.id for s in scenarios} | {s.documents for s in scenarios})
     close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
     hint = f"; did you mean: {', '.join(close)}?" if close else \

@@ -26,6 +26,7 @@ HELP = "serve one scenario's fault server (or `fakebox`, the fake Box API) until
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of `selftest serve`."""
     from selftest.fakebox import serve as fakebox_serve  # its options only: werkzeug loads later
 
     parser.add_argument("scenario", metavar="SCENARIO",
@@ -39,6 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
+    """Serve one scenario's fault (or the fake Box) on loopback until Ctrl-C or SIGTERM."""
     from selftest.extras import require_servers
 
     require_servers("serve")
@@ -100,6 +102,8 @@ def port_in_use(port: int, exc: OSError) -> str:
 
 def _serve_scenario(wanted: str, port: int, stop: threading.Event, env: Environment, *,
                     as_json: bool = False) -> int:
+    """Start the scenario's fault server, print how to point a client at it, wait for `stop`.
+    Raises UsageError when the name picks several scenarios or there is nothing to serve."""
     from selftest import scenario as scenario_module
     from selftest.commands.reproduce import select
     from selftest.runner import Runner
@@ -224,6 +228,7 @@ _ADDRESS_PARTS = frozenset({"url", "host", "port", "hostport"})
 
 
 def _expected(item: Any) -> str:
+    """What a client should see from the served scenario: an HTTP status or curl exit code."""
     expect = item.expect
     if expect is not None and expect.http_status:
         return f"HTTP {expect.http_status}, {' -> '.join(expect.diagnosis) or item.documents}"
