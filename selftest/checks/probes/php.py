@@ -88,4 +88,4 @@ def probe(run_child: RunChild, timeout_s: float = PROBE_TIMEOUT_S) -> PhpFacts |
 def lacks_tls12(ssl_version: str) -> bool:
     """True for TLS libraries too old for TLS 1.2 (OpenSSL before 1.0.1)."""
     match = re.search(r"OpenSSL/(\d+)\.(\d+)\.(\d+)", ssl_version)
-    return bool(match) and tuple(int(p) for p in match.groups()) < (1, 0, 1)  # type: ignore[union-attr]
+    return match is not None and tuple(int(p) for p in match.groups()) < (1, 0, 1)
