@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import sys
+import typing
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from selftest import faults, steps
 from selftest.catalog import LAYERS, Catalog, load
 from selftest.scenarios_index import documents_index
+from selftest.steps.schema import describe, type_name
 
 BEGIN, END = "<!-- generated: catalog-tables -->", "<!-- /generated: catalog-tables -->"
 REGISTRY_BEGIN = "<!-- generated: faults-and-steps -->"
@@ -46,21 +50,101 @@ def render(catalog: Catalog | None = None) -> str:
     return "\n".join(lines)
 
 
+#: Said once under the tables instead of in every row.
+UNITS = ("Attribute names carry their units: `_ms` milliseconds, `_s` seconds, `_bytes` and "
+         "`_size` bytes. Every fault also takes `port` (default 0: a free one; "
+         "`selftest serve --port`).")
+
+
 def render_registries() -> str:
-    """Markdown: every fault server and client step a scenario may name, with what it does."""
-    lines = ["| fault server (`[server] fault`) | what it does | module |", "|---|---|---|"]
-    lines += [_registry_row(name, thing) for name, thing in sorted(faults.load_all().items())]
-    lines += ["", "| client step (`[client] step`) | what it does | module |", "|---|---|---|"]
-    lines += [_registry_row(name, thing) for name, thing in sorted(steps.load_all().items())]
-    return "\n".join(lines)
+    """Markdown: every fault server and client step a scenario may name, what it does, and
+    its attributes (name: type = default)."""
+    lines = ["| fault server (`[server] fault`) | what it does | attributes | module |",
+             "|---|---|---|---|"]
+    lines += [_fault_row(name, thing) for name, thing in sorted(faults.load_all().items())]
+    lines += ["", "| client step (`[client] step`) | what it does | attributes | module |",
+              "|---|---|---|---|"]
+    registered = sorted(steps.load_all().items())
+    lines += [_row(name, _first(made.doc), describe(made.schema), made.module)
+              for name, made in registered]
+    lines += ["", "| table inside [client] | of step | attributes |", "|---|---|---|"]
+    for where, step_name, schema in _nested(registered):
+        lines.append(f"| {where} | `{step_name}` | {_cell(describe(schema))} |")
+    return "\n".join([*lines, "", UNITS])
 
 
-def _registry_row(name: str, thing: Any) -> str:
+def _fault_row(name: str, thing: Any) -> str:
     target = getattr(thing, "func", thing)  # a functools.partial registers a preset class
-    first = " ".join((target.__doc__ or "").split("\n\n")[0].split())
     presets = ", ".join(f"{k}={v!r}" for k, v in getattr(thing, "keywords", {}).items() if v)
-    doc = f"{first} ({presets})" if presets else first
-    return f"| `{name}` | {doc.replace('|', '/')} | `{target.__module__}` |"
+    first = _first(target.__doc__ or "")
+    return _row(name, f"{first} ({presets})" if presets else first, fault_attributes(thing),
+                target.__module__)
+
+
+def fault_attributes(factory: Any) -> list[str]:
+    """`name: type = default` for each attribute a fault takes (`port` aside), from its
+    signature, or from its own `declared_attributes()` when it takes **attributes."""
+    declared = getattr(getattr(factory, "func", factory), "declared_attributes", None)
+    if declared is not None:
+        return [f"{k}: {_annotation(v)}" for k, v in declared().items()]
+    out = []
+    for param in inspect.signature(factory, eval_str=True).parameters.values():
+        if param.name == "port" or param.kind is param.VAR_KEYWORD:
+            continue
+        text = f"{param.name}: {_annotation(param.annotation)}"
+        out.append(text + (" (required)" if param.default is param.empty
+                           else f" = {param.default!r}"))
+    return out
+
+
+_WORDS = {"int": "integer", "str": "string", "bool": "boolean", "float": "number"}
+
+
+def _annotation(annotation: Any) -> str:
+    """A type in the docs' words, whether an object or the text of one ("int | None = 0")."""
+    if not isinstance(annotation, str):
+        return type_name(annotation)
+    kind, sep, default = annotation.partition(" = ")
+    words = " or ".join(_WORDS.get(part, part) for part in kind.split(" | "))
+    return f"{words}{sep}{default}"
+
+
+def _nested(registered: list[tuple[str, Any]]) -> list[tuple[str, str, type[Any]]]:
+    """(where, step, schema) of every table a step's schema holds, each schema once."""
+    seen: set[type[Any]] = set()
+    found: list[tuple[str, str, type[Any]]] = []
+
+    def walk(schema: type[Any], path: str, step_name: str) -> None:
+        for field_name, hint in typing.get_type_hints(schema).items():
+            for inner in _dataclasses_in(hint):
+                array = typing.get_origin(hint) is tuple
+                where = f"`[[{path}.{field_name}]]`" if array else f"`{path}.{field_name}`"
+                if inner not in seen:
+                    seen.add(inner)
+                    found.append((where, step_name, inner))
+                    walk(inner, f"{path}.{field_name}", step_name)
+
+    for step_name, made in registered:
+        walk(made.schema, "client", step_name)
+    return found
+
+
+def _dataclasses_in(hint: Any) -> list[type[Any]]:
+    if dataclasses.is_dataclass(hint):
+        return [hint]  # type: ignore[list-item]
+    return [t for arg in typing.get_args(hint) for t in _dataclasses_in(arg)]
+
+
+def _first(doc: str) -> str:
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def _cell(attributes: list[str]) -> str:
+    return "<br>".join(f"`{a}`" for a in attributes).replace("|", "/") or "—"
+
+
+def _row(name: str, doc: str, attributes: list[str], module: str) -> str:
+    return f"| `{name}` | {doc.replace('|', '/')} | {_cell(attributes)} | `{module}` |"
 
 
 def replace_block(text: str, begin: str, end: str, block: str) -> str:

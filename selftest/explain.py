@@ -260,7 +260,7 @@ def scenario_hint(entry_id: str | None, catalog: Catalog,
     for path in ([named] if phase and named in paths else []) + paths:
         words = set(path.stem[len(scenario) + 1:].split("-"))
         if words <= clues:
-            item = load(path)
+            item = load(path, steps=False)
             if item.documents == entry_id:
                 return item.id, item.fault is not None
     return scenario, servable
@@ -295,5 +295,5 @@ def _scenario_hint(entry_id: str | None, catalog: Catalog) -> tuple[str | None, 
     if scenario is None:
         return None, False
     # A scenario's id is its file name: read that one file, not all of them (start-up time).
-    item = load(scenarios_dir() / f"{scenario}.toml")
+    item = load(scenarios_dir() / f"{scenario}.toml", steps=False)
     return scenario, item.fault is not None

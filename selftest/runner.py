@@ -25,15 +25,10 @@ from selftest import faults, steps
 from selftest.catalog import Catalog, Entry
 from selftest.classify import Diagnosis, classify
 from selftest.errors import ScenarioError
+from selftest.machine import missing_requirement, resolve_options
 from selftest.observe import Observation
-from selftest.scenario import (
-    Expect,
-    Scenario,
-    fill,
-    missing_requirement,
-    placeholders_in,
-    resolve_options,
-)
+from selftest.scenario import Expect, Scenario, fill, placeholders_in
+from selftest.steps import Context, SetupFailed
 
 Verdict = Literal["pass", "fail", "skip"]
 
@@ -56,6 +51,8 @@ class Result:
     wire: tuple[str, ...] = ()
     #: For a client other than pycurl: its name, libcurl, and what that generation must return.
     client: Mapping[str, Any] = field(default_factory=dict)
+    #: The scenario's set-up did not work (the observed request never ran); verdict "fail".
+    setup_failed: SetupFailed | None = None
 
     @property
     def simulated(self) -> bool:
@@ -73,6 +70,8 @@ class Result:
             out["wire"] = list(self.wire)
         if self.client:
             out["client"] = dict(self.client)
+        if self.setup_failed is not None:
+            out["setup_failed"] = self.setup_failed.to_dict()
         return out
 
 
@@ -243,8 +242,14 @@ class Runner:
         if scenario.expect is None:
             raise ScenarioError(f"{scenario.path}: needs an [expect] table "
                                 f"({scenario.documents} is {entry.reproduction}, not impossible)")
-        client = self.client_table(scenario)
-        obs = steps.get(scenario.step)(client)
+        step = steps.get(scenario.step)
+        args = step.parse(self.client_table(scenario), scenario.path)
+        obs = step.run(args, self.context(scenario))
+        if isinstance(obs, SetupFailed):
+            return Result(
+                scenario=scenario.id, documents=scenario.documents, title=scenario.title,
+                verdict="fail", duration_ms=_elapsed_ms(started), setup_failed=obs,
+                reason="; ".join([obs.message(), *self._handler_errors(scenario)]))
         diagnosis = classify(obs, self.catalog)
         problems = (_compare(scenario.expect, obs, diagnosis) + _honesty(obs, entry)
                     + self._handler_errors(scenario))
@@ -257,24 +262,46 @@ class Runner:
         )
 
     def client_table(self, scenario: Scenario) -> dict[str, Any]:
-        """The [client] table with placeholders filled and "@NAME" options resolved."""
-        names = self.placeholders(scenario)
-        client: dict[str, Any] = fill(dict(scenario.client), names, scenario.path)
-        client["options"] = resolve_options(client.get("options", {}), scenario.path)
-        client["verbose"] = self.verbose
+        """The [client] table the step parses: placeholders filled, "@NAME" options resolved."""
+        client = self.filled(scenario)
+        if isinstance(client.get("options"), Mapping):
+            client["options"] = resolve_options(client["options"], scenario.path)
         return client
 
-    def placeholders(self, scenario: Scenario) -> dict[str, str]:
-        """What `{name}` may stand for: the fault server's urls, then the test PKI's files."""
+    def filled(self, scenario: Scenario) -> dict[str, Any]:
+        """The [client] table (step defaults and includes applied) with the placeholders of the
+        fault server and the test PKI filled; those the step defines itself are left to it."""
+        step = steps.get(scenario.step)
+        table = step.check(scenario.client, scenario.path)
+        own = step.own_names(table)
+        names = self.placeholders(scenario, own)
+        clash = sorted(own & set(names))
+        if clash:
+            raise ScenarioError(f"{scenario.path}: {{{clash[0]}}} is both a name the step "
+                                f"{scenario.step!r} saves and a placeholder of the server: "
+                                "choose another name")
+        filled: dict[str, Any] = fill(table, names, scenario.path, own)
+        return filled
+
+    def context(self, scenario: Scenario) -> Context:
+        """What the step gets besides its table: the started fault server, the run's options."""
+        server = self.server(scenario) if scenario.fault is not None else None
+        return Context(server=server, verbose=self.verbose)
+
+    def placeholders(self, scenario: Scenario, own: frozenset[str] = frozenset()
+                     ) -> dict[str, str]:
+        """What `{name}` may stand for: the fault server's urls, then the test PKI's files
+        (`own`: names the step fills itself, never looked up here)."""
         names: dict[str, str] = {}
-        if placeholders_in(dict(scenario.client)) & _PKI_NAMES:
+        wanted = placeholders_in(dict(scenario.client)) - own
+        if wanted & _PKI_NAMES:
             from selftest.faults._certs import pki
 
             names.update(pki().placeholders())
         if scenario.fault is not None:
             urls = self.server(scenario).urls
             names.update(urls)
-            for name in placeholders_in(dict(scenario.client)) - names.keys():
+            for name in wanted - names.keys():
                 with contextlib.suppress(KeyError):  # made on first use (a fake's JWT app)
                     names[name] = urls[name]
         return names

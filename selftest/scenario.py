@@ -7,14 +7,11 @@ it is `selftest.runner`'s job. Every problem with a file is a ScenarioError that
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import shutil
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,9 +19,6 @@ from typing import Any
 from selftest import tomlcache
 from selftest.errors import ScenarioError
 
-#: What a step's [client] table holds unless the file says otherwise, filled like the file's
-#: own keys: a box sequence talks to its fakebox fault (all 90 of them said so).
-_CLIENT_DEFAULTS: dict[str, dict[str, Any]] = {"box-sequence": {"base": "{url}"}}
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires", "serial"}
 _EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
 #: Sub-tables of [expect] for a client that differs from pycurl's libcurl 8.x, and their keys.
@@ -32,7 +26,9 @@ _VARIANTS = ("libcurl7", "wordpress")
 _VARIANT_KEYS = {"curl_code", "http_status", "connect_status", "diagnosis", "message", "reason"}
 _REQUIRES_KEYS = {"protocols", "features", "python", "programs", "env", "reason"}
 _ENTRY_ID = re.compile(r"^[a-z]+:[^\s:]+(?::[^\s]+)?$")
-_PLACEHOLDER = re.compile(r"\{(env:[A-Za-z0-9_]+|[a-z_][a-z0-9_]*)\}")
+#: `{name}`: one placeholder syntax for every scenario value (the runner fills the names of the
+#: fault server, the test PKI and `env:NAME`; a step fills the names it defines itself).
+PLACEHOLDER = re.compile(r"\{(env:[A-Za-z0-9_]+|[a-z_][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -133,8 +129,13 @@ def scenarios_dir() -> Path:
     return Path(str(resources.files("selftest") / "_scenarios"))
 
 
-def load(path: Path) -> Scenario:
-    """Read and validate one scenario file. Raises ScenarioError naming the file and the problem."""
+def load(path: Path, *, steps: bool = True) -> Scenario:
+    """Read and validate one scenario file. Raises ScenarioError naming the file and the problem.
+
+    The [client] table is checked against its step's declared keys (`selftest.steps`), unless
+    `steps` is False: `explain` and `catalog` read only ids and documents, and importing every
+    step (pycurl, the fake Box) would cost their start-up time.
+    """
     try:
         # selftest's own scenarios are parsed once, then read from JSON copies (start-up time,
         # selftest/tomlcache.py); a user's files are parsed as they are, nothing written there.
@@ -145,15 +146,32 @@ def load(path: Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return _scenario(raw, path)
+        scenario = _scenario(raw, path)
     except (TypeError, ValueError) as exc:
         raise ScenarioError(f"{path}: {exc}") from None
+    return _checked(scenario) if steps else scenario
 
 
-def load_all(folder: Path | None = None) -> list[Scenario]:
+def _checked(scenario: Scenario) -> Scenario:
+    """`scenario` with its [client] table checked and prepared by its step (defaults, includes).
+
+    A file without one (an impossible entry's: it only ever skips) has nothing to check.
+    """
+    if not scenario.client:
+        return scenario
+    from selftest import steps
+
+    try:
+        step = steps.get(scenario.step)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{scenario.path}: {exc}") from None
+    return replace(scenario, client=step.check(scenario.client, scenario.path))
+
+
+def load_all(folder: Path | None = None, *, steps: bool = True) -> list[Scenario]:
     """Every `*.toml` scenario in `folder` (default: `scenarios_dir()`), in natural id order."""
     folder = folder or scenarios_dir()
-    found = [load(path) for path in folder.glob("*.toml")]
+    found = [load(path, steps=steps) for path in folder.glob("*.toml")]
     return sorted(found, key=lambda s: natural_key(s.id))
 
 
@@ -179,7 +197,6 @@ def _scenario(raw: dict[str, Any], path: Path) -> Scenario:
     client = dict(_table(raw, "client"))
     if not isinstance(client.get("step", "perform"), str):
         raise ValueError("[client] step must be a string")
-    client = {**_CLIENT_DEFAULTS.get(str(client.get("step", "perform")), {}), **client}
     return Scenario(
         id=scenario_id, documents=documents, title=str(raw.get("title", "")), path=path,
         fault=fault, attributes=server, client=client,
@@ -273,59 +290,28 @@ def _requires(raw: Mapping[str, Any]) -> Requires:
                     reason=raw.get("reason", ""))
 
 
-def missing_requirement(requires: Requires) -> str | None:
-    """Why this machine cannot run a scenario needing `requires`, or None when it can."""
-    missing = _first_missing(requires)
-    if missing and requires.reason:
-        return f"{missing}: {requires.reason}"
-    return missing
-
-
-def _first_missing(requires: Requires) -> str | None:
-    info = _curl_info()
-    for protocol in requires.protocols:
-        if protocol.lower() not in info["protocols"]:
-            return f"this libcurl build lacks the {protocol} protocol"
-    for feature in requires.features:
-        if feature.upper() not in info["features"]:
-            return f"this libcurl build lacks the {feature} feature"
-    for module in requires.python:
-        if importlib.util.find_spec(module) is None:
-            return f"the Python package {module!r} is not installed"
-    for program in requires.programs:
-        if shutil.which(program) is None:
-            return f"the program {program!r} is not on PATH"
-    for variable in requires.env:
-        if not os.environ.get(variable):
-            return f"the environment variable {variable} is not set"
-    return None
-
-
-@cache
-def _curl_info() -> dict[str, frozenset[str]]:
-    from selftest.transport import curl_build
-
-    return curl_build()
-
-
-def fill(value: Any, names: Mapping[str, str], source: Path) -> Any:
+def fill(value: Any, names: Mapping[str, str], source: Path,
+         keep: Collection[str] = ()) -> Any:
     """Replace `{name}` in every string of `value` (at any depth) from `names` or the environment.
 
-    Raises ScenarioError for a name that neither provides.
+    Names in `keep` stay as they are (a step fills them as it runs). Raises ScenarioError for
+    a name that neither provides.
     """
     if isinstance(value, str):
-        return _PLACEHOLDER.sub(lambda m: _lookup(m.group(1), names, source), value)
+        return PLACEHOLDER.sub(
+            lambda m: m.group(0) if m.group(1) in keep else _lookup(m.group(1), names, source),
+            value)
     if isinstance(value, Mapping):
-        return {k: fill(v, names, source) for k, v in value.items()}
+        return {k: fill(v, names, source, keep) for k, v in value.items()}
     if isinstance(value, list):
-        return [fill(v, names, source) for v in value]
+        return [fill(v, names, source, keep) for v in value]
     return value
 
 
 def placeholders_in(value: Any) -> set[str]:
     """The `{name}` placeholders used anywhere in `value`."""
     if isinstance(value, str):
-        return set(_PLACEHOLDER.findall(value))
+        return set(PLACEHOLDER.findall(value))
     if isinstance(value, Mapping):
         return set().union(*(placeholders_in(v) for v in value.values()))
     if isinstance(value, list):
@@ -340,28 +326,6 @@ def _lookup(name: str, names: Mapping[str, str], source: Path) -> str:
         known = ", ".join(sorted(names)) or "none"
         raise ScenarioError(f"{source}: unknown placeholder {{{name}}}; known here: {known}")
     return names[name]
-
-
-def resolve_options(options: Mapping[str, Any], source: Path) -> dict[str, Any]:
-    """Turn "@NAME" (or "@A|@B") option values into pycurl constants."""
-    from selftest.transport import constant
-
-    resolved: dict[str, Any] = {}
-    for key, value in options.items():
-        if isinstance(value, str) and value.startswith("@"):
-            try:
-                value = _or_constants(value, constant)
-            except KeyError as exc:
-                raise ScenarioError(f"{source}: option {key}: {exc.args[0]}") from None
-        resolved[key] = value
-    return resolved
-
-
-def _or_constants(value: str, constant: Any) -> int:
-    result = 0
-    for part in value.split("|"):
-        result |= int(constant(part.strip().removeprefix("@")))
-    return result
 
 
 def ids(scenarios: Iterable[Scenario]) -> list[str]:

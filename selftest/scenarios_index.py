@@ -11,7 +11,7 @@ from selftest.scenario import load, load_all, scenarios_dir
 def documents_index() -> dict[str, list[str]]:
     """Catalog id -> ids of the scenarios that document it, in natural id order."""
     index: dict[str, list[str]] = {}
-    for scenario in load_all():
+    for scenario in load_all(steps=False):  # ids and documents only: no step is imported
         index.setdefault(scenario.documents, []).append(scenario.id)
     return index
 
@@ -24,7 +24,7 @@ def scenario_for(entry_id: str) -> str | None:
     """
     plain = entry_id.replace(":", "-").replace("_", "-")
     named = scenarios_dir() / f"{plain}.toml"
-    if named.is_file() and load(named).documents == entry_id:
+    if named.is_file() and load(named, steps=False).documents == entry_id:
         return plain
     found = documents_index().get(entry_id)
     if not found:

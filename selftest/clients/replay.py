@@ -26,10 +26,13 @@ from selftest.clients import php
 from selftest.clients.dnsjail import jailed
 from selftest.errors import UsageError
 from selftest.explain import Explanation, explain
+from selftest.machine import missing_requirement
 from selftest.observe import Observation
 from selftest.runner import Result, Runner, compare
-from selftest.scenario import Expect, Requires, Scenario, fill, missing_requirement
-from selftest.steps.box import run_sequence
+from selftest.scenario import Expect, Requires, Scenario
+from selftest.steps import SetupFailed
+from selftest.steps import get as get_step
+from selftest.steps.box import BoxSequenceArgs, run_sequence
 from selftest.transport import Request
 
 #: (filled [client] table, command prefix: the DNS jail or []) -> (an Observation, the admin's
@@ -70,13 +73,9 @@ class ClientReplayer:
         if skip is not None:
             return self._result(scenario, "skip", skip, started, entry.reproduction)
         assert scenario.expect is not None
-        client = fill(dict(scenario.client), self.runner.placeholders(scenario), scenario.path)
+        client = self.runner.filled(scenario)
         if scenario.step == "box-sequence":
-            try:
-                obs = run_sequence(client, self._send)
-            except Inexpressible as exc:
-                return self._result(scenario, "skip", str(exc), started, "real")
-            return self._judge(scenario, obs, admin_message(obs), [], "", started)
+            return self._sequence(scenario, client, started)
         names = php.names_needing_an_answer(client)
         with tempfile.TemporaryDirectory(prefix="selftest-client-") as folder:
             log = Path(folder) / "dns.log"
@@ -89,6 +88,19 @@ class ClientReplayer:
             return self._result(scenario, "skip", outcome, started, "real")
         obs, message = outcome
         return self._judge(scenario, obs, message, names, jail, started)
+
+    def _sequence(self, scenario: Scenario, client: Mapping[str, Any], started: float) -> Result:
+        """A Box sequence, each request sent by this client; its judge is the runner's."""
+        args = get_step("box-sequence").parse(client, scenario.path)
+        assert isinstance(args, BoxSequenceArgs)
+        try:
+            outcome = run_sequence(args, self.runner.context(scenario), self._send)
+        except Inexpressible as exc:
+            return self._result(scenario, "skip", str(exc), started, "real")
+        if isinstance(outcome, SetupFailed):
+            return replace(self._result(scenario, "fail", outcome.message(), started, "real"),
+                           setup_failed=outcome)
+        return self._judge(scenario, outcome, admin_message(outcome), [], "", started)
 
     def _send(self, request: Request) -> Observation:
         """One request of a Box sequence through this client (the sequence is the runner's)."""

@@ -153,9 +153,9 @@ def hint_document(runner: Any, item: Any, urls: dict[str, str]) -> dict[str, Any
     what the hints do not carry (libcurl options without a curl flag, a multi-request step).
     """
     from selftest.commands._curl_cli import curl_command
-    from selftest.scenario import fill, placeholders_in
+    from selftest.scenario import placeholders_in
 
-    client = fill(dict(item.client), runner.placeholders(item), item.path)
+    client = runner.filled(item)
     wanted = (placeholders_in(dict(item.client)) | {"ca", "proxy"}) - _ADDRESS_PARTS
     single = item.step in ("perform", "setopt")
     request: dict[str, Any] | None = {
@@ -197,9 +197,9 @@ def hint_document(runner: Any, item: Any, urls: dict[str, str]) -> dict[str, Any
 def hint_lines(runner: Any, item: Any, urls: dict[str, str]) -> list[str]:
     """The URL first, then what else a client needs, then a curl command line."""
     from selftest.commands._curl_cli import curl_command
-    from selftest.scenario import fill, placeholders_in
+    from selftest.scenario import placeholders_in
 
-    client = fill(dict(item.client), runner.placeholders(item), item.path)
+    client = runner.filled(item)
     url = str(client.get("url") or urls.get("url", ""))
     lines = [url, f"# {item.id}: {item.title} (expect {_expected(item)})"]
     # What else the scenario's client uses (a CA, a proxy, the fake Box's test tokens).

@@ -22,8 +22,9 @@ Placeholders it gives: `{url}` (API base, no /2.0), `{upload_url}` (upload base)
                        authorised
 
 Servers are shared by every scenario with the same attributes, so scenarios name what they
-create uniquely (the box-sequence step's `{$unique}`). `running_fake(url)` gives a client step
-the in-process fake behind a URL, for what no HTTP call can do: move its clock.
+create uniquely (the box-sequence step's `{unique}`). The runner hands the started fault to the
+client step (`selftest.steps.Context.server`), which uses its methods for what no HTTP call can
+do: move the fake's clock, mint a fresh refresh token.
 """
 
 from __future__ import annotations
@@ -47,18 +48,6 @@ ACCOUNT_FLAGS = ("password_reset_required", "terms_of_service_required",
 LONG_TOKEN_TTL_S = 365 * 86400
 READ_ONLY = frozenset({"root_readonly"})
 
-_RUNNING: dict[str, Any] = {}
-_RUNNING_LOCK = threading.Lock()
-
-
-def running_fake(url: str) -> Any:
-    """The `RunningBox` serving `url` (its base or any URL under it), or None."""
-    with _RUNNING_LOCK:
-        for base, box in _RUNNING.items():
-            if url == base or url.startswith(base + "/"):
-                return box
-    return None
-
 
 @register("fakebox")
 class FakeBoxFault:
@@ -70,6 +59,8 @@ class FakeBoxFault:
         self.urls: dict[str, str] = {}
         self._stack = contextlib.ExitStack()
         self._folder: Path | None = None
+        #: The running fake (`selftest.fakebox.RunningBox`) while started, else None.
+        self.box: Any = None
 
     def start(self) -> None:
         from selftest.fakebox import running  # imported late: werkzeug and trustme are heavy
@@ -84,15 +75,52 @@ class FakeBoxFault:
         self._folder = Path(tempfile.mkdtemp(prefix="fakebox-fault-"))
         self.urls = _Placeholders({**_addresses(box), **_credentials(box)},
                                   _jwt_makers(box, self._folder))
-        with _RUNNING_LOCK:
-            _RUNNING[box.url] = box
+        self.box = box
 
     def stop(self) -> None:
-        with _RUNNING_LOCK:
-            _RUNNING.pop(self.urls.get("url", ""), None)
+        self.box = None
         self._stack.close()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
+
+
+    @staticmethod
+    def declared_attributes() -> dict[str, str]:
+        """Every attribute it takes, with its type: the account flags, running()'s own keywords
+        a scenario may set, and every `selftest.fakebox.Config` field (for the docs table)."""
+        import dataclasses
+        import inspect
+
+        from selftest.fakebox import server, state
+
+        params = inspect.signature(server.running).parameters
+        own = {name: f"{params[name].annotation} = {params[name].default!r}" for name in
+               ("tls", "clock_offset_s", "space_amount", "space_used", "max_upload_size")}
+        flags = {flag: "bool = False" for flag in ACCOUNT_FLAGS}
+        config = {f.name: f"{f.type} = {f.default!r}" for f in dataclasses.fields(state.Config)}
+        return {**flags, **own, **config}
+
+    def clock_offset_s(self) -> float:
+        """How far the fake's clock is from this machine's, in seconds."""
+        return float(self._running().state.clock.offset_s)
+
+    def set_clock_offset(self, offset_s: float) -> None:
+        """Put the fake's clock `offset_s` seconds from this machine's."""
+        self._running().state.clock.set_offset(offset_s)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the fake's clock forward (a token ages, a session expires)."""
+        self._running().state.clock.advance(seconds)
+
+    def fresh_refresh_token(self) -> str:
+        """A new single-use refresh token of the default app, for the main user."""
+        state = self._running().state
+        return str(state.tokens.issue_refresh(state.main_user.id, state.default_app.client_id))
+
+    def _running(self) -> Any:
+        if self.box is None:
+            raise RuntimeError("the fakebox fault is not started")
+        return self.box
 
 
 def _addresses(box: Any) -> dict[str, str]:

@@ -1,158 +1,255 @@
 """`box-sequence`: several real requests to the fake Box, observing the one that shows the code.
 
 Most Box codes need a world first: a folder to move into itself, a session to expire, a file to
-lock. The step sends each `[[client.requests]]` table in order through
+lock. The step sends each `[[client.requests]]` table (`BoxRequest`) in order through
 `selftest.transport.perform` and observes the LAST request (or the one marked `observe = true`).
-Every other request must answer as its `expect_status` says (default: any 2xx); when one does not,
-the step stops and returns an observation with curl code -1 whose message says which request went
-wrong and how, so the scenario fails with that reason (scenarios write `curl_code = [0]`).
+Every other request must answer as its `expect_status` says (default: any 2xx); when one does
+not, the step stops and returns `SetupFailed` naming that request and what it answered, so the
+scenario fails with "set-up failed: ..." (scenarios write `curl_code = [0]`).
 
-[client] keys: `base` (prefix of relative paths; default "{url}", the fakebox fault's API base,
-set by selftest.scenario when the file leaves it out), `token` (the bearer sent with
-every API request), `box_config` (for `jwt` requests), `timeout_ms`, `requests`.
+[client] keys (`BoxSequenceArgs`): `base` (prefix of relative paths; default "{url}", the
+fakebox fault's API base), `token` (the bearer sent with every API request; default "{token}",
+the fake's main user; "" for none), `box_config` (for `jwt` requests), `timeout_ms`,
+`requests`. A request table that is only `include = "setup/folder.toml"` stands for the
+`[[requests]]` of that file (relative to the scenario's folder, else selftest's scenarios/):
+shared set-up written once.
 
-Request keys:
-    method, path          path relative to `base`, or an absolute URL ("{upload_url}/2.0/...")
-    headers               extra headers
-    json | form | body    a JSON body, a form body, or a literal one
-    body_size, body_byte  a body of `body_size` copies of `body_byte` (default "a")
-    multipart             {attributes = {...}, file = "text" or file_size = N}: a direct upload
-    digest = true         add `Digest: sha=<base64 SHA-1 of the body>` (chunked-upload parts)
-    jwt = {...}           post the JWT bearer grant (see selftest.steps.oauth)
-    token                 this request's bearer instead of [client] token ("" for none; token
-                          endpoint paths /oauth2/... never get one)
-    advance_clock_s       move the fake's clock forward first (restored when the step ends,
-                          because fake servers are shared between scenarios)
-    concurrent = N        send N copies at once; the one observed is the first that failed
-    save                  {name = "dotted.path"} from the JSON answer, e.g. "entries.0.id"
-    expect_status         accepted statuses of a request that is not observed
-    query_padding_bytes   append a `padding` query parameter that long (an over-long URL)
-    observe = true        observe this one instead of the last
-
-Variables are written `{$name}` (the runner fills `{name}` placeholders before the step sees
-the table): saved values, `{$unique}` (fresh for each run, so names never collide on a shared
-fake) and `{$fresh_refresh_token}` (a new single-use refresh token from the fake). A JSON value
-that is exactly "{$name}" takes the saved value as it was (an object, a number).
+Placeholders are written `{name}`, one syntax everywhere. The runner fills the names its fault
+server and the test PKI give (and `{env:NAME}`) before the step runs; the step fills, as it
+goes, the names it defines itself: every `save` name, `{unique}` (fresh for each run, so names
+never collide on a shared fake) and `{fresh_refresh_token}` (a new single-use refresh token from
+the fake). A saved name may not also be one of the server's (the runner says so). A JSON value
+that is exactly "{name}" takes the saved value as it was (an object, a number).
 """
 
 from __future__ import annotations
 
 import base64
+import copy
+import dataclasses
 import hashlib
 import json
-import re
 import secrets
+import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from selftest.errors import ScenarioError
-from selftest.faults.fakebox import running_fake
-from selftest.observe import Observation, observe
-from selftest.steps import oauth, step
+from selftest.faults.fakebox import FakeBoxFault
+from selftest.observe import Observation
+from selftest.scenario import PLACEHOLDER, scenarios_dir
+from selftest.steps import Context, Outcome, SetupFailed, oauth, step
+from selftest.steps.schema import parse
 from selftest.transport import Request, perform
 
-_CLIENT_KEYS = {"step", "verbose", "base", "token", "box_config", "timeout_ms", "requests",
-                "options"}
-_REQUEST_KEYS = {"method", "path", "headers", "json", "form", "body", "body_size", "body_byte",
-                 "multipart", "digest", "jwt", "token", "advance_clock_s", "concurrent", "save",
-                 "expect_status", "observe", "query_padding_bytes"}
-_VARIABLE = re.compile(r"\{\$([A-Za-z_][A-Za-z0-9_]*)\}")
 _BOUNDARY = "selftest-box-sequence-boundary"
 DEFAULT_TIMEOUT_MS = 5000
+#: The names the step defines besides the `save` ones.
+BUILT_IN_NAMES = frozenset({"unique", "fresh_refresh_token"})
+_INCLUDE_KEYS = {"about", "requests"}
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """`multipart = {...}`: a direct upload as Box wants it."""
+
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    #: The file's text; without it, `file_size` bytes of "a".
+    file: str | None = None
+    file_size: int = 5
+
+
+@dataclass(frozen=True)
+class BoxRequest:
+    """One `[[client.requests]]` table."""
+
+    #: Default: POST with a body, else GET.
+    method: str | None = None
+    #: Relative to [client] base, or an absolute URL ("{upload_url}/2.0/...").
+    path: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: A JSON body.
+    json: Any = None
+    #: A form body.
+    form: Mapping[str, Any] | None = None
+    #: A literal body.
+    body: str | None = None
+    #: A body of this many copies of `body_byte`.
+    body_size: int | None = None
+    body_byte: str = "a"
+    multipart: Multipart | None = None
+    #: Add `Digest: sha=<base64 SHA-1 of the body>` (chunked-upload parts).
+    digest: bool = False
+    #: Post the JWT bearer grant (selftest.steps.oauth).
+    jwt: oauth.JwtSpec | None = None
+    #: This request's bearer instead of [client] token ("" for none; /oauth2/ paths get none).
+    token: str | None = None
+    #: Move the fake's clock forward first, in seconds (restored when the step ends, because
+    #: fake servers are shared between scenarios).
+    advance_clock_s: float = 0.0
+    #: Send this many copies at once; the one observed is the first that failed.
+    concurrent: int = 1
+    #: {name = "dotted.path"} of the JSON answer to keep, e.g. "entries.0.id".
+    save: Mapping[str, str] = field(default_factory=dict)
+    #: Accepted statuses of a request that is not observed (default: any 2xx).
+    expect_status: int | tuple[int, ...] | None = None
+    #: Append a `padding` query parameter this many bytes long (an over-long URL).
+    query_padding_bytes: int = 0
+    #: Observe this request instead of the last.
+    observe: bool = False
+
+
+@dataclass(frozen=True)
+class BoxSequenceArgs:
+    """[client] of `box-sequence`."""
+
+    requests: tuple[BoxRequest, ...]
+    base: str = "{url}"
+    token: str = "{token}"  # noqa: S105 - a placeholder: the fake's token
+    box_config: str = ""
+    timeout_ms: int = DEFAULT_TIMEOUT_MS
 
 
 @dataclass
 class Sequence:
     """What a run of the step carries from one request to the next."""
 
-    client: Mapping[str, Any]
+    args: BoxSequenceArgs
+    context: Context
+    fake: FakeBoxFault | None
     variables: dict[str, Any] = field(default_factory=dict)
     last_assertion: str = ""
     sent: list[str] = field(default_factory=list)
 
 
-@step("box-sequence")
-def box_sequence(client: Mapping[str, Any]) -> Observation:
+def expand_includes(table: dict[str, Any], source: Path) -> dict[str, Any]:
+    """The [client] table with each `{include = "FILE"}` request replaced by FILE's requests."""
+    requests = table.get("requests")
+    if not isinstance(requests, list):
+        return table
+    expanded: list[Any] = []
+    for raw in requests:
+        if isinstance(raw, dict) and "include" in raw:
+            if set(raw) != {"include"}:
+                raise ScenarioError(f"{source}: a [[client.requests]] table with include "
+                                    "holds nothing else")
+            expanded += _included(str(raw["include"]), source)
+        else:
+            expanded.append(raw)
+    return {**table, "requests": expanded}
+
+
+def _included(name: str, source: Path) -> list[Any]:
+    for folder in (source.parent, scenarios_dir()):
+        path = folder / name
+        if path.is_file():
+            return copy.deepcopy(_read_include(path.resolve()))
+    raise ScenarioError(f"{source}: include {name!r} is in neither {source.parent} nor "
+                        f"{scenarios_dir()}")
+
+
+@cache
+def _read_include(path: Path) -> list[Any]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read the include: {exc}") from None
+    unknown = sorted(set(doc) - _INCLUDE_KEYS)
+    requests = doc.get("requests")
+    if unknown or not isinstance(requests, list) or not requests:
+        raise ScenarioError(f"{path}: an include holds [[requests]] tables (and an `about`); "
+                            f"unknown key(s) {unknown}" if unknown else
+                            f"{path}: an include needs [[requests]] tables")
+    if any(isinstance(r, dict) and "include" in r for r in requests):
+        raise ScenarioError(f"{path}: an include cannot include another file")
+    return requests
+
+
+def own_names(table: Mapping[str, Any]) -> frozenset[str]:
+    """The placeholders the step fills itself: its built-in names and every `save` name."""
+    saved = {str(name) for raw in table.get("requests", ()) if isinstance(raw, dict)
+             for name in dict(raw.get("save", {}))}
+    return BUILT_IN_NAMES | saved
+
+
+@step("box-sequence", BoxSequenceArgs, prepare=expand_includes, own_names=own_names)
+def box_sequence(args: BoxSequenceArgs, context: Context) -> Outcome:
     """Send the requests in order; observe the chosen one, or say which earlier one went wrong."""
-    return run_sequence(client, perform)
+    return run_sequence(args, context, perform)
 
 
-def run_sequence(client: Mapping[str, Any],
-                 send: Callable[[Request], Observation]) -> Observation:
+def run_sequence(args: BoxSequenceArgs, context: Context,
+                 send: Callable[[Request], Observation]) -> Outcome:
     """`box_sequence` with each request sent by `send` (another client: PHP, WordPress)."""
-    requests = _requests(client)
-    target = next((i for i, r in enumerate(requests) if r.get("observe")), len(requests) - 1)
-    fake = running_fake(str(client.get("base", "")))
-    offset = fake.state.clock.offset_s if fake is not None else None
-    seq = Sequence(client, {"unique": secrets.token_hex(6)})
+    requests = args.requests
+    if not requests:
+        raise ScenarioError("step box-sequence needs [[client.requests]] tables")
+    target = next((i for i, r in enumerate(requests) if r.observe), len(requests) - 1)
+    fake = context.server if isinstance(context.server, FakeBoxFault) else None
+    offset = fake.clock_offset_s() if fake is not None else None
+    seq = Sequence(args, context, fake, {"unique": secrets.token_hex(6)})
     try:
         observed: Observation | None = None
         for index, raw in enumerate(requests):
-            obs = _send(seq, fake, raw, send)
+            sent = _send(seq, raw, send)
             if index == target:
-                observed = obs
-            elif not _as_expected(raw, obs):
-                return _went_wrong(seq, index, len(requests), raw, obs)
-            _save(seq, raw, obs)
+                observed = sent
+            elif not _as_expected(raw, sent):
+                return _went_wrong(seq, index, len(requests), raw, sent)
+            _save(seq, raw, sent)
         assert observed is not None
         return _with_history(observed, seq)
     finally:
         if fake is not None and offset is not None:
-            fake.state.clock.set_offset(offset)
+            fake.set_clock_offset(offset)
 
 
-def _requests(client: Mapping[str, Any]) -> list[dict[str, Any]]:
-    unknown = set(client) - _CLIENT_KEYS
-    if unknown:
-        raise ScenarioError(f"[client] has unknown key(s) {sorted(unknown)} for step "
-                            "'box-sequence'")
-    requests = client.get("requests")
-    if not isinstance(requests, list) or not requests:
-        raise ScenarioError("step box-sequence needs [[client.requests]] tables")
-    for raw in requests:
-        wrong = set(raw) - _REQUEST_KEYS if isinstance(raw, dict) else {"(not a table)"}
-        if wrong:
-            raise ScenarioError(f"[[client.requests]] has unknown key(s) {sorted(wrong)}; "
-                                f"allowed: {sorted(_REQUEST_KEYS)}")
-    return requests
-
-
-def _send(seq: Sequence, fake: Any, raw: Mapping[str, Any],
-          send: Callable[[Request], Observation]) -> Observation:
-    if raw.get("advance_clock_s"):
-        if fake is None:
-            raise ScenarioError("advance_clock_s needs base = \"{url}\" of a fakebox fault")
-        fake.state.clock.advance(float(raw["advance_clock_s"]))
-    if "$fresh_refresh_token" in json.dumps(raw) and "fresh_refresh_token" not in seq.variables:
-        if fake is None:
-            raise ScenarioError("{$fresh_refresh_token} needs base = \"{url}\" of a fakebox")
-        state = fake.state
-        seq.variables["fresh_refresh_token"] = state.tokens.issue_refresh(
-            state.main_user.id, state.default_app.client_id)
-    resolved = substitute({k: v for k, v in raw.items() if k != "save"}, seq.variables)
+def _send(seq: Sequence, raw: BoxRequest, send: Callable[[Request], Observation]) -> Observation:
+    if raw.advance_clock_s:
+        _fake(seq, "advance_clock_s").advance_clock(raw.advance_clock_s)
+    if ("{fresh_refresh_token}" in json.dumps(dataclasses.asdict(raw))
+            and "fresh_refresh_token" not in seq.variables):
+        seq.variables["fresh_refresh_token"] = _fake(
+            seq, "{fresh_refresh_token}").fresh_refresh_token()
+    resolved = _resolved(raw, seq.variables)
     request = _build(seq, resolved)
     seq.sent.append(f"{request.method} {_short(request.url)}")
-    copies = int(resolved.get("concurrent", 1))
-    if copies <= 1:
+    if resolved.concurrent <= 1:
         return send(request)
-    with ThreadPoolExecutor(max_workers=copies) as pool:
-        results = list(pool.map(lambda _: send(request), range(copies)))
+    with ThreadPoolExecutor(max_workers=resolved.concurrent) as pool:
+        results = list(pool.map(lambda _: send(request), range(resolved.concurrent)))
     return next((o for o in results if not o.ok), results[0])
 
 
+def _fake(seq: Sequence, what: str) -> FakeBoxFault:
+    if seq.fake is None:
+        raise ScenarioError(f"box-sequence: {what} needs the scenario's server to be a fakebox "
+                            "fault")
+    return seq.fake
+
+
+def _resolved(raw: BoxRequest, variables: Mapping[str, Any]) -> BoxRequest:
+    """`raw` with the step's own placeholders filled (not in `save`: those are names)."""
+    table = {k: v for k, v in dataclasses.asdict(raw).items() if k != "save"}
+    filled = parse(BoxRequest, substitute(table, variables), "[[client.requests]]")
+    return replace(filled, save=raw.save)
+
+
 def substitute(value: Any, variables: Mapping[str, Any]) -> Any:
-    """Fill `{$name}` at any depth; a string that is only "{$name}" takes the value as it is."""
+    """Fill `{name}` at any depth; a string that is only "{name}" takes the value as it is."""
     if isinstance(value, str):
-        whole = _VARIABLE.fullmatch(value)
+        whole = PLACEHOLDER.fullmatch(value)
         if whole:
             return _variable(whole.group(1), variables)
-        return _VARIABLE.sub(lambda m: str(_variable(m.group(1), variables)), value)
+        return PLACEHOLDER.sub(lambda m: str(_variable(m.group(1), variables)), value)
     if isinstance(value, Mapping):
         return {k: substitute(v, variables) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [substitute(v, variables) for v in value]
     return value
 
@@ -160,52 +257,48 @@ def substitute(value: Any, variables: Mapping[str, Any]) -> Any:
 def _variable(name: str, variables: Mapping[str, Any]) -> Any:
     if name not in variables:
         known = ", ".join(sorted(variables)) or "none"
-        raise ScenarioError(f"box-sequence: unknown variable {{${name}}}; known so far: {known}")
+        raise ScenarioError(f"box-sequence: {{{name}}} is not saved yet; known so far: {known}")
     return variables[name]
 
 
-def _build(seq: Sequence, raw: Mapping[str, Any]) -> Request:
-    client = seq.client
-    path = str(raw.get("path", ""))
-    url = path if path.startswith(("http://", "https://")) else str(client.get("base", "")) + path
-    padding = int(raw.get("query_padding_bytes", 0))
-    if padding:  # an over-long URL without writing 64 KiB into the scenario file
-        url += ("&" if "?" in url else "?") + "padding=" + "a" * padding
+def _build(seq: Sequence, raw: BoxRequest) -> Request:
+    args = seq.args
+    url = raw.path if raw.path.startswith(("http://", "https://")) else args.base + raw.path
+    if raw.query_padding_bytes:  # an over-long URL without writing 64 KiB into the file
+        url += ("&" if "?" in url else "?") + "padding=" + "a" * raw.query_padding_bytes
     headers: dict[str, str] = {}
-    token = raw.get("token", client.get("token", ""))
+    token = raw.token if raw.token is not None else args.token
     if token and "/oauth2/" not in url:
         headers["Authorization"] = f"Bearer {token}"
     body, content_type = _body(seq, raw)
     if content_type:
         headers["Content-Type"] = content_type
-    if raw.get("digest") and body is not None:
+    if raw.digest and body is not None:
         sha1 = hashlib.sha1(body).digest()  # noqa: S324 - Box's part digest is SHA-1
         headers["Digest"] = "sha=" + base64.b64encode(sha1).decode()
-    headers.update({str(k): str(v) for k, v in dict(raw.get("headers", {})).items()})
-    return Request(url=url, method=str(raw.get("method", "POST" if body is not None else "GET")),
-                   headers=headers, body=body, proxy="",
-                   timeout_ms=int(client.get("timeout_ms", DEFAULT_TIMEOUT_MS)),
-                   options=dict(client.get("options", {})), verbose=bool(client.get("verbose")))
+    headers.update({str(k): str(v) for k, v in raw.headers.items()})
+    return Request(url=url, method=raw.method or ("POST" if body is not None else "GET"),
+                   headers=headers, body=body, proxy="", timeout_ms=args.timeout_ms,
+                   verbose=seq.context.verbose)
 
 
-def _body(seq: Sequence, raw: Mapping[str, Any]) -> tuple[bytes | None, str]:
+def _body(seq: Sequence, raw: BoxRequest) -> tuple[bytes | None, str]:
     """The request body and its Content-Type ("" to leave libcurl's default)."""
-    if "jwt" in raw:
-        config = oauth.read_config(str(seq.client.get("box_config", "")))
-        spec = dict(raw["jwt"])
-        if not (spec.pop("reuse", False) and seq.last_assertion):
-            seq.last_assertion = oauth.assertion(config, spec)
+    if raw.jwt is not None:
+        config = oauth.read_config(seq.args.box_config)
+        if not (raw.jwt.reuse and seq.last_assertion):
+            seq.last_assertion = oauth.assertion(config, raw.jwt)
         return _form(oauth.grant_form(config, seq.last_assertion))
-    if "json" in raw:
-        return json.dumps(raw["json"]).encode(), "application/json"
-    if "form" in raw:
-        return _form({str(k): str(v) for k, v in dict(raw["form"]).items()})
-    if "multipart" in raw:
-        return _multipart(dict(raw["multipart"]))
-    if "body_size" in raw:
-        return str(raw.get("body_byte", "a")).encode()[:1] * int(raw["body_size"]), ""
-    if "body" in raw:
-        return str(raw["body"]).encode(), ""
+    if raw.json is not None:
+        return json.dumps(raw.json).encode(), "application/json"
+    if raw.form is not None:
+        return _form({str(k): str(v) for k, v in raw.form.items()})
+    if raw.multipart is not None:
+        return _multipart(raw.multipart)
+    if raw.body_size is not None:
+        return raw.body_byte.encode()[:1] * raw.body_size, ""
+    if raw.body is not None:
+        return raw.body.encode(), ""
     return None, ""
 
 
@@ -213,13 +306,13 @@ def _form(fields: Mapping[str, str]) -> tuple[bytes, str]:
     return urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
 
 
-def _multipart(spec: Mapping[str, Any]) -> tuple[bytes, str]:
+def _multipart(spec: Multipart) -> tuple[bytes, str]:
     """A direct upload as Box wants it: the `attributes` JSON part first, then the file."""
-    data = spec["file"].encode() if "file" in spec else b"a" * int(spec.get("file_size", 5))
-    name = str(dict(spec.get("attributes", {})).get("name", "upload.bin"))
+    data = spec.file.encode() if spec.file is not None else b"a" * spec.file_size
+    name = str(spec.attributes.get("name", "upload.bin"))
     parts = [
         f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="attributes"\r\n\r\n'.encode()
-        + json.dumps(spec.get("attributes", {})).encode() + b"\r\n",
+        + json.dumps(spec.attributes).encode() + b"\r\n",
         f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
         f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n",
         f"--{_BOUNDARY}--\r\n".encode(),
@@ -227,8 +320,8 @@ def _multipart(spec: Mapping[str, Any]) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={_BOUNDARY}"
 
 
-def _as_expected(raw: Mapping[str, Any], obs: Observation) -> bool:
-    wanted = raw.get("expect_status")
+def _as_expected(raw: BoxRequest, obs: Observation) -> bool:
+    wanted = raw.expect_status
     if obs.curl_code != 0 or obs.http_status is None:
         return False
     if wanted is None:
@@ -236,8 +329,8 @@ def _as_expected(raw: Mapping[str, Any], obs: Observation) -> bool:
     return obs.http_status in ([wanted] if isinstance(wanted, int) else list(wanted))
 
 
-def _save(seq: Sequence, raw: Mapping[str, Any], obs: Observation) -> None:
-    for name, path in dict(raw.get("save", {})).items():
+def _save(seq: Sequence, raw: BoxRequest, obs: Observation) -> None:
+    for name, path in raw.save.items():
         try:
             seq.variables[str(name)] = dig(json.loads(obs.body), str(path))
         except (ValueError, KeyError, IndexError, TypeError):
@@ -252,17 +345,19 @@ def dig(doc: Any, path: str) -> Any:
     return doc
 
 
-def _went_wrong(seq: Sequence, index: int, total: int, raw: Mapping[str, Any],
-                obs: Observation) -> Observation:
-    said = f"curl code {obs.curl_code}" if obs.curl_code else f"status {obs.http_status}"
+def _went_wrong(seq: Sequence, index: int, total: int, raw: BoxRequest,
+                obs: Observation) -> SetupFailed:
+    said = (f"curl code {obs.curl_code} ({obs.curl_message})" if obs.curl_code
+            else f"status {obs.http_status}")
     code = obs.box_error.code if obs.box_error else (
         obs.oauth_error.error if obs.oauth_error else "")
-    wanted = raw.get("expect_status", "2xx")
-    message = (f"box-sequence: request {index + 1} of {total} ({seq.sent[-1]}) answered {said}"
-               f"{f' {code}' if code else ''}, expected {wanted}; the observed request was "
-               "not reached")
-    return observe(curl_code=-1, curl_message=message, url=obs.url, phase="setup",
-                   details={"sequence": list(seq.sent)})
+    wanted = "2xx" if raw.expect_status is None else (
+        raw.expect_status if isinstance(raw.expect_status, int) else list(raw.expect_status))
+    return SetupFailed(
+        what=f"request {index + 1} of {total} ({seq.sent[-1]})",
+        reason=f"answered {said}{f' {code}' if code else ''}, expected {wanted}; the observed "
+               "request was not reached",
+        sequence=tuple(seq.sent))
 
 
 def _with_history(obs: Observation, seq: Sequence) -> Observation:
@@ -273,4 +368,3 @@ def _with_history(obs: Observation, seq: Sequence) -> Observation:
 def _short(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     return parts.path + (f"?{parts.query[:40]}" if parts.query else "")
-

@@ -17,26 +17,34 @@ from __future__ import annotations
 import os
 import select
 import tempfile
-from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pycurl
 
 from selftest.observe import Observation
-from selftest.steps import step
-from selftest.steps.basic import request_from
+from selftest.steps import Context, step
+from selftest.steps.basic import PerformArgs, request_from
 from selftest.transport import perform
 
 
-@step("write-refused")
-def write_refused(client: Mapping[str, Any]) -> Observation:
+@dataclass(frozen=True)
+class SendAfterResetArgs(PerformArgs):
+    """[client] of `send-after-reset`: a request, and how long to wait before sending it."""
+
+    #: The longest the PREREQFUNCTION waits for the server's reset before sending anyway.
+    wait_ms: int = 300
+
+
+@step("write-refused", PerformArgs)
+def write_refused(args: PerformArgs, context: Context) -> Observation:
     """The write callback takes none of the body (a full disk, a closed output)."""
-    return perform(request_from(client), lambda curl: curl.setopt(pycurl.WRITEFUNCTION,
+    return perform(request_from(args, context), lambda curl: curl.setopt(pycurl.WRITEFUNCTION,
                                                                   lambda data: 0))
 
 
-@step("upload-file-vanishes")
-def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
+@step("upload-file-vanishes", PerformArgs)
+def upload_file_vanishes(args: PerformArgs, context: Context) -> Observation:
     """A multipart upload (curl_mime, as PHP's CURLFile) whose file goes before perform()."""
     mimes: list[Any] = []
     handle, path = tempfile.mkstemp(prefix="selftest-upload-")
@@ -53,7 +61,7 @@ def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
     try:
         os.write(handle, b"backup bytes\n")
         os.close(handle)
-        return perform(request_from(client), configure)
+        return perform(request_from(args, context), configure)
     finally:
         for mime in mimes:
             mime.close()
@@ -61,22 +69,22 @@ def upload_file_vanishes(client: Mapping[str, Any]) -> Observation:
             os.unlink(path)
 
 
-@step("progress-abort")
-def progress_abort(client: Mapping[str, Any]) -> Observation:
+@step("progress-abort", PerformArgs)
+def progress_abort(args: PerformArgs, context: Context) -> Observation:
     """The progress callback asks libcurl to stop (as a PHP progress function returning 1)."""
 
     def configure(curl: Any) -> None:
         curl.setopt(pycurl.NOPROGRESS, 0)
         curl.setopt(pycurl.XFERINFOFUNCTION, lambda *totals: 1)
 
-    return perform(request_from(client), configure)
+    return perform(request_from(args, context), configure)
 
 
-@step("send-after-reset")
-def send_after_reset(client: Mapping[str, Any]) -> Observation:
+@step("send-after-reset", SendAfterResetArgs)
+def send_after_reset(args: SendAfterResetArgs, context: Context) -> Observation:
     """Connected, then wait until the server's reset has arrived (at most `wait_ms`) before
     sending, so the reset comes first."""
-    wait_ms = int(client.get("wait_ms", 300))
+    wait_ms = args.wait_ms
     sockets: list[int] = []
 
     def sockopt(fd: int, _purpose: int) -> int:
@@ -95,14 +103,13 @@ def send_after_reset(client: Mapping[str, Any]) -> Observation:
         curl.setopt(pycurl.SOCKOPTFUNCTION, sockopt)
         curl.setopt(pycurl.PREREQFUNCTION, prereq)
 
-    return perform(request_from(client, extra={"wait_ms"}), configure)
+    return perform(request_from(args, context), configure)
 
 
-@step("unseekable-post-redirect")
-def unseekable_post_redirect(client: Mapping[str, Any]) -> Observation:
+@step("unseekable-post-redirect", PerformArgs)
+def unseekable_post_redirect(args: PerformArgs, context: Context) -> Observation:
     """A streamed POST body that cannot be rewound, followed through a 307 redirect."""
-    body = str(client.get("body", "backup chunk")).encode()
-    plain = {k: v for k, v in client.items() if k != "body"}
+    body = (args.body if args.body is not None else "backup chunk").encode()
 
     def configure(curl: Any) -> None:
         source = iter([body])
@@ -111,4 +118,4 @@ def unseekable_post_redirect(client: Mapping[str, Any]) -> Observation:
         curl.setopt(pycurl.READFUNCTION, lambda size: next(source, b""))
         curl.setopt(pycurl.FOLLOWLOCATION, 1)
 
-    return perform(request_from(plain), configure)
+    return perform(request_from(replace(args, body=None), context), configure)

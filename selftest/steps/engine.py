@@ -18,13 +18,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from selftest.observe import Observation, observe
-from selftest.steps import step
+from selftest.observe import observe
+from selftest.steps import Context, Outcome, SetupFailed, step
 
 ENGINE_ID = "selftest_failset"
 _SOURCE = Path(__file__).with_name("failing_engine.c")
@@ -42,22 +41,28 @@ class EngineBuildError(Exception):
     """Raised when the engine cannot be compiled here (no libcrypto mapped, compiler failed)."""
 
 
-@step("failing-engine-default")
-def failing_engine_default(client: Mapping[str, Any]) -> Observation:
+@dataclass(frozen=True)
+class EngineArgs:
+    """[client] of `failing-engine-default`: the URL of the transfer that selects the engine."""
+
+    url: str = "http://127.0.0.1:9/"
+
+
+@step("failing-engine-default", EngineArgs)
+def failing_engine_default(args: EngineArgs, context: Context) -> Outcome:
     """Select a purpose-built OpenSSL engine, then ask libcurl to make it the default (54)."""
-    url = str(client.get("url", "http://127.0.0.1:9/"))
+    url = args.url
     try:
         folder = built_engine()
     except EngineBuildError as exc:
-        return observe(curl_code=-1, curl_message=f"cannot build the test engine: {exc}",
-                       url=url, phase="setup")
+        return SetupFailed("building the test OpenSSL engine", f"failed: {exc}")
     child = subprocess.run([sys.executable, "-c", _CHILD, url, ENGINE_ID],
                            env={**os.environ, "OPENSSL_ENGINES": folder},
                            capture_output=True, text=True, timeout=60, check=False)
     if child.returncode != 0:
         last = (child.stderr.strip().splitlines() or ["no output"])[-1]
-        return observe(curl_code=-1, curl_message=f"the child process failed: {last}",
-                       url=url, phase="setup")
+        return SetupFailed("running the transfer in a child Python",
+                           f"failed with exit status {child.returncode}: {last}")
     result = json.loads(child.stdout)
     return observe(curl_code=int(result["code"]), curl_message=str(result["message"]),
                    url=url, phase=result["phase"])

@@ -11,22 +11,21 @@ place. Nothing is invented: 81 is what libcurl returned.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import pycurl
 
 from selftest.observe import Observation
-from selftest.steps import step
-from selftest.steps.basic import request_from
+from selftest.steps import Context, step
+from selftest.steps.basic import PerformArgs, request_from
 from selftest.transport import perform
 
 #: libcurl's CURLE_AGAIN; pycurl's E_* constants have it, but say where it comes from.
 CURLE_AGAIN = 81
 
 
-@step("connect-only-recv")
-def connect_only_recv(client: Mapping[str, Any]) -> Observation:
+@step("connect-only-recv", PerformArgs)
+def connect_only_recv(args: PerformArgs, context: Context) -> Observation:
     """Connect only, then read from a socket the server never writes to."""
 
     def recv(curl: Any) -> None:
@@ -35,12 +34,12 @@ def connect_only_recv(client: Mapping[str, Any]) -> Observation:
         except BlockingIOError as exc:
             raise pycurl.error(CURLE_AGAIN, f"Socket not ready for send/recv ({exc})") from None
 
-    return perform(request_from(client),
+    return perform(request_from(args, context),
                    lambda curl: curl.setopt(pycurl.CONNECT_ONLY, 1), after=recv)
 
 
-@step("perform-in-multi")
-def perform_in_multi(client: Mapping[str, Any]) -> Observation:
+@step("perform-in-multi", PerformArgs)
+def perform_in_multi(args: PerformArgs, context: Context) -> Observation:
     """curl_easy_perform on a handle a multi handle already owns."""
     multis: list[Any] = []
 
@@ -50,13 +49,13 @@ def perform_in_multi(client: Mapping[str, Any]) -> Observation:
         multis.append(multi)  # kept alive until perform() has failed
 
     try:
-        return perform(request_from(client), configure)
+        return perform(request_from(args, context), configure)
     finally:
         multis.clear()
 
 
-@step("recursive-api-call")
-def recursive_api_call(client: Mapping[str, Any]) -> Observation:
+@step("recursive-api-call", PerformArgs)
+def recursive_api_call(args: PerformArgs, context: Context) -> Observation:
     """The multi's timer callback pauses the easy handle being added (a re-entrant call)."""
     errors: list[pycurl.error] = []
 
@@ -75,4 +74,4 @@ def recursive_api_call(client: Mapping[str, Any]) -> Observation:
         if errors:
             raise errors[0]
 
-    return perform(request_from(client), configure)
+    return perform(request_from(args, context), configure)

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from selftest.boxauth import (
     ASSERTION_LIFETIME_S,
@@ -29,7 +30,22 @@ from selftest.boxauth import (
 )
 from selftest.errors import ScenarioError
 
-_JWT_KEYS = {"exp_in_s", "iat_offset_s", "sub", "sub_type", "jti", "reuse"}
+
+@dataclass(frozen=True)
+class JwtSpec:
+    """A `jwt = {...}` table of a box-sequence request: which claim to get wrong."""
+
+    #: exp = now + this, in seconds (SDKs use 30).
+    exp_in_s: float = ASSERTION_LIFETIME_S
+    #: iat = now + this, in seconds.
+    iat_offset_s: float = 0.0
+    #: The subject; default: the config's enterpriseID.
+    sub: str | None = None
+    sub_type: Literal["enterprise", "user"] = "enterprise"
+    #: A fixed JWT id; default: a fresh random one.
+    jti: str | None = None
+    #: Send the previous request's assertion again (a retry that reuses jti).
+    reuse: bool = False
 
 
 def read_config(path: str) -> dict[str, Any]:
@@ -43,22 +59,17 @@ def read_config(path: str) -> dict[str, Any]:
     return doc
 
 
-def assertion(config: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
+def assertion(config: Mapping[str, Any], spec: JwtSpec) -> str:
     """A signed assertion; `spec` says which claim to get wrong (see the module docstring)."""
-    unknown = set(spec) - _JWT_KEYS
-    if unknown:
-        raise ScenarioError(f"jwt table has unknown key(s) {sorted(unknown)}; "
-                            f"allowed: {sorted(_JWT_KEYS)}")
     settings = config["boxAppSettings"]
     auth = settings["appAuth"]
     try:  # the console's file holds an encrypted key and its passphrase
         key = load_private_key(auth["privateKey"], auth.get("passphrase") or None)
     except ValueError as exc:
         raise ScenarioError(f"box_config: cannot open the private key: {exc}") from None
-    claims = jwt_claims(settings["clientID"], str(spec.get("sub", config.get("enterpriseID"))),
-                        subject_type=spec.get("sub_type", "enterprise"),
-                        exp_in_s=float(spec.get("exp_in_s", ASSERTION_LIFETIME_S)),
-                        iat_offset_s=float(spec.get("iat_offset_s", 0)), jti=spec.get("jti"))
+    subject = spec.sub if spec.sub is not None else str(config.get("enterpriseID"))
+    claims = jwt_claims(settings["clientID"], subject, subject_type=spec.sub_type,
+                        exp_in_s=spec.exp_in_s, iat_offset_s=spec.iat_offset_s, jti=spec.jti)
     return sign_assertion(claims, key, auth["publicKeyID"])
 
 

@@ -20,14 +20,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pycurl
 
-from selftest.errors import ScenarioError
-from selftest.observe import Observation, observe
-from selftest.steps import libcurl_ctypes, step
-from selftest.steps.basic import request_from
+from selftest.observe import Observation
+from selftest.steps import Context, Outcome, SetupFailed, libcurl_ctypes, step
+from selftest.steps.basic import PerformArgs, request_from
 from selftest.transport import perform
 
 #: Kerberos with every network lookup off (MIT krb5.conf(5)): no DNS for KDCs or realms, no
@@ -44,39 +44,68 @@ HERMETIC_KRB5_CONF = """\
 KRB5_VARIABLES = ("KRB5_CONFIG", "KRB5CCNAME", "KRB5_CLIENT_KTNAME", "KRB5_KTNAME")
 
 
-@step("upload-file")
-def upload_file(client: Mapping[str, Any]) -> Observation:
+@dataclass(frozen=True)
+class UploadArgs(PerformArgs):
+    """[client] of `upload-file`: a request, and the bytes it uploads."""
+
+    file_text: str = "backup bytes\n"
+
+
+@dataclass(frozen=True)
+class KnownHostsArgs(PerformArgs):
+    """[client] of `sftp-with-known-hosts`: a request, and the known_hosts file's text."""
+
+    known_hosts: str = ""
+
+
+@dataclass(frozen=True)
+class CtypesOptions:
+    """The string options pycurl does not expose (`libcurl_ctypes.STRING_OPTIONS`)."""
+
+    FTP_ACCOUNT: str | None = None  # libcurl's own option names
+    ABSTRACT_UNIX_SOCKET: str | None = None
+
+
+@dataclass(frozen=True)
+class CtypesArgs(PerformArgs):
+    """[client] of `perform-with-ctypes-options`: a request, and string options set by ctypes."""
+
+    ctypes_options: CtypesOptions = field(default_factory=CtypesOptions)
+
+
+@step("upload-file", UploadArgs)
+def upload_file(args: UploadArgs, context: Context) -> Observation:
     """Upload `file_text` to the URL (FTP STOR, TFTP WRQ), as the plugin uploads a backup."""
-    data = str(client.get("file_text", "backup bytes\n")).encode()
+    data = args.file_text.encode()
 
     def configure(curl: Any) -> None:
         curl.setopt(pycurl.UPLOAD, 1)
         curl.setopt(pycurl.READFUNCTION, io.BytesIO(data).read)
         curl.setopt(pycurl.INFILESIZE, len(data))
 
-    return perform(request_from(client, extra={"file_text"}), configure)
+    return perform(request_from(args, context), configure)
 
 
-@step("sftp-with-known-hosts")
-def sftp_with_known_hosts(client: Mapping[str, Any]) -> Observation:
+@step("sftp-with-known-hosts", KnownHostsArgs)
+def sftp_with_known_hosts(args: KnownHostsArgs, context: Context) -> Observation:
     """An SSH transfer checked against a known_hosts file holding the `known_hosts` text."""
-    request = request_from(client, extra={"known_hosts"})
+    request = request_from(args, context)
     with _private_dir("selftest-ssh-") as folder:
         path = os.path.join(folder, "known_hosts")
         with open(path, "w", encoding="utf-8") as known_hosts:
-            known_hosts.write(str(client.get("known_hosts", "")).rstrip("\n") + "\n")
+            known_hosts.write(args.known_hosts.rstrip("\n") + "\n")
         return perform(request, lambda curl: curl.setopt(pycurl.SSH_KNOWNHOSTS, path))
 
 
-@step("without-kerberos-ticket")
-def without_kerberos_ticket(client: Mapping[str, Any]) -> Observation:
+@step("without-kerberos-ticket", PerformArgs)
+def without_kerberos_ticket(args: PerformArgs, context: Context) -> Observation:
     """A transfer whose GSSAPI sign-in finds no Kerberos ticket, on a machine with no KDC.
 
     The environment points MIT Kerberos at a private config (no DNS lookups), an empty ticket
     cache and no keytab, so the result never depends on this machine's Kerberos set-up and
     no packet leaves loopback. The variables are restored afterwards.
     """
-    request = request_from(client)
+    request = request_from(args, context)
     with _private_dir("selftest-krb5-") as folder:
         config = os.path.join(folder, "krb5.conf")
         with open(config, "w", encoding="utf-8") as conf:
@@ -87,15 +116,12 @@ def without_kerberos_ticket(client: Mapping[str, Any]) -> Observation:
             return perform(request)
 
 
-@step("perform-with-ctypes-options")
-def perform_with_ctypes_options(client: Mapping[str, Any]) -> Observation:
+@step("perform-with-ctypes-options", CtypesArgs)
+def perform_with_ctypes_options(args: CtypesArgs, context: Context) -> Outcome:
     """One request plus string options pycurl does not expose, set on its libcurl through ctypes."""
-    request = request_from(client, extra={"ctypes_options"})
-    wanted = dict(client.get("ctypes_options", {}))
-    unknown = set(wanted) - set(libcurl_ctypes.STRING_OPTIONS)
-    if unknown:
-        raise ScenarioError(f"ctypes_options: unknown {sorted(unknown)}; "
-                            f"known: {sorted(libcurl_ctypes.STRING_OPTIONS)}")
+    request = request_from(args, context)
+    wanted = {name: value for name, value in vars(args.ctypes_options).items()
+              if value is not None}
 
     def configure(curl: Any) -> None:
         for name, value in wanted.items():
@@ -104,10 +130,10 @@ def perform_with_ctypes_options(client: Mapping[str, Any]) -> Observation:
     return _through_ctypes(request.url, lambda: perform(request, configure))
 
 
-@step("wildcard-chunk-refused")
-def wildcard_chunk_refused(client: Mapping[str, Any]) -> Observation:
+@step("wildcard-chunk-refused", PerformArgs)
+def wildcard_chunk_refused(args: PerformArgs, context: Context) -> Outcome:
     """A wildcard FTP download whose CHUNK_BGN callback refuses the first matching file."""
-    request = request_from(client)
+    request = request_from(args, context)
     # Kept alive here, for the whole transfer: libcurl holds only the C pointer.
     refuse = libcurl_ctypes.ChunkBeginCallback(
         lambda _info, _userdata, _remains: libcurl_ctypes.CHUNK_BGN_FUNC_FAIL)
@@ -119,13 +145,13 @@ def wildcard_chunk_refused(client: Mapping[str, Any]) -> Observation:
     return _through_ctypes(request.url, lambda: perform(request, configure))
 
 
-def _through_ctypes(url: str, run: Any) -> Observation:
-    """Run a transfer needing ctypes; an unreachable libcurl is observed (code -1), not raised."""
+def _through_ctypes(url: str, run: Any) -> Outcome:
+    """Run a transfer needing ctypes; an unreachable libcurl is a failed set-up, not raised."""
     try:
         result: Observation = run()
     except libcurl_ctypes.LibcurlUnreachable as exc:
-        return observe(curl_code=-1, curl_message=f"cannot reach pycurl's libcurl: {exc}",
-                       url=url, phase="setup")
+        return SetupFailed(f"reaching pycurl's libcurl through ctypes for {url}",
+                           f"failed: {exc}")
     return result
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from selftest import catalog, scenario
+from selftest import catalog, machine, scenario
 from selftest.errors import ScenarioError
 
 GOOD = """
@@ -77,7 +77,7 @@ def test_options_resolve_constants() -> None:
     """"@NAME" and "@A|@B" option values become pycurl constants; others stay as written."""
     import pycurl
 
-    resolved = scenario.resolve_options(
+    resolved = machine.resolve_options(
         {"HTTP_VERSION": "@CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE", "MAXFILESIZE": 10,
          "SSLVERSION": "@SSLVERSION_TLSv1_2|@SSLVERSION_MAX_TLSv1_2"}, Path("f.toml"))
     assert resolved["HTTP_VERSION"] == pycurl.CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
@@ -88,19 +88,19 @@ def test_options_resolve_constants() -> None:
 def test_unknown_constant_is_an_error() -> None:
     """A misspelt "@NAME" names the file and the option."""
     with pytest.raises(ScenarioError, match="option X"):
-        scenario.resolve_options({"X": "@NO_SUCH_CONSTANT"}, Path("f.toml"))
+        machine.resolve_options({"X": "@NO_SUCH_CONSTANT"}, Path("f.toml"))
 
 
 def test_missing_requirements_are_named() -> None:
     """A protocol, feature, package or variable this machine lacks is the skip reason."""
-    assert scenario.missing_requirement(scenario.Requires(protocols=("nosuchproto",))) \
+    assert machine.missing_requirement(scenario.Requires(protocols=("nosuchproto",))) \
         == "this libcurl build lacks the nosuchproto protocol"
-    assert "not installed" in str(scenario.missing_requirement(
+    assert "not installed" in str(machine.missing_requirement(
         scenario.Requires(python=("no_such_package_xyz",))))
-    assert scenario.missing_requirement(
+    assert machine.missing_requirement(
         scenario.Requires(env=("SELFTEST_NO_SUCH_VARIABLE",), reason="because")) \
         == "the environment variable SELFTEST_NO_SUCH_VARIABLE is not set: because"
-    assert scenario.missing_requirement(scenario.Requires(protocols=("http",))) is None
+    assert machine.missing_requirement(scenario.Requires(protocols=("http",))) is None
 
 
 def test_natural_order() -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from selftest.steps import engine
+from selftest.steps import Context, SetupFailed, engine
 
 
 def test_missing_compiler_is_a_clear_harness_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no C compiler the step says so (code -1), never pretends 54."""
+    """With no C compiler the step says its set-up failed (no fake curl code), never pretends 54."""
     engine.built_engine.cache_clear()
     monkeypatch.setattr(engine.shutil, "which", lambda name: None)
     try:
-        obs = engine.failing_engine_default({"url": "http://127.0.0.1:9/"})
+        obs = engine.failing_engine_default(engine.EngineArgs(url="http://127.0.0.1:9/"),
+                                            Context())
     finally:
         engine.built_engine.cache_clear()
-    assert obs.curl_code == -1 and "no C compiler" in obs.curl_message
+    assert isinstance(obs, SetupFailed) and "no C compiler" in obs.reason
 
 
 def test_the_engine_source_ships_with_the_package() -> None:

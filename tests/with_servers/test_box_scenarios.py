@@ -5,16 +5,18 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 
+from selftest import steps
 from selftest.errors import ScenarioError
 from selftest.faults import start_fault
-from selftest.faults.fakebox import running_fake
+from selftest.faults.fakebox import FakeBoxFault
 from selftest.runner import Runner
 from selftest.scenario import Scenario, load
-from selftest.steps import box, oauth
+from selftest.steps import Context, box, oauth
 from selftest.transport import Request, perform
 
 
@@ -35,14 +37,17 @@ HEAD = """documents = "box:item_name_in_use"
 fault = "fakebox"
 [client]
 step = "box-sequence"
-base = "{url}"
-token = "{token}"
 """
 CREATE = """[[client.requests]]
 method = "POST"
 path = "/2.0/folders"
-json = { name = "same-{$unique}", parent = { id = "0" } }
+json = { name = "same-{unique}", parent = { id = "0" } }
 """
+
+
+def _sequence(table: dict[str, Any], server: Any) -> Any:
+    """Run the box-sequence step on a filled table, handed the started fault server."""
+    return steps.get("box-sequence")(table, Context(server=server))
 
 
 def test_sequence_reports_the_earlier_request_that_went_wrong(runner: Runner,
@@ -73,18 +78,18 @@ diagnosis = ["http:410"]
 
 
 def test_saved_values_reach_later_requests(runner: Runner, tmp_path: Path) -> None:
-    """`save` takes a value from one answer and `{$name}` puts it in the next request."""
+    """`save` takes a value from one answer and `{name}` puts it in the next request."""
     body = HEAD.replace("box:item_name_in_use", "box:folder_not_empty") + CREATE + """
 expect_status = 201
 save = { outer = "id" }
 [[client.requests]]
 method = "POST"
 path = "/2.0/folders"
-json = { name = "inner", parent = { id = "{$outer}" } }
+json = { name = "inner", parent = { id = "{outer}" } }
 expect_status = 201
 [[client.requests]]
 method = "DELETE"
-path = "/2.0/folders/{$outer}"
+path = "/2.0/folders/{outer}"
 [expect]
 curl_code = [0]
 http_status = 400
@@ -97,23 +102,24 @@ diagnosis = ["http:400", "box:folder_not_empty"]
 def test_clock_moves_for_the_request_and_comes_back(tmp_path: Path) -> None:
     """advance_clock_s ages the fake for the request; the step puts the clock back afterwards."""
     with start_fault("fakebox") as server:
-        fake = running_fake(server.urls["url"])
+        assert isinstance(server, FakeBoxFault)
+        fake = server.box
         before = fake.state.clock.offset_s
-        obs = box.box_sequence({"base": server.urls["url"], "requests": [
+        obs = _sequence({"base": server.urls["url"], "requests": [
             {"path": "/2.0/users/me", "token": server.urls["short_token"],
-             "advance_clock_s": 3601}]})
+             "advance_clock_s": 3601}]}, server)
         assert obs.http_status == 401
         assert fake.state.clock.offset_s == before
-    assert running_fake(server.urls["url"]) is None
+    assert server.box is None
 
 
 def test_concurrent_copies_observe_the_refused_one() -> None:
     """Two creates at once of one name: the copy observed is the one Box refused."""
     with start_fault("fakebox", create_processing_ms=300) as server:
-        obs = box.box_sequence({"base": server.urls["url"], "token": server.urls["token"],
-                                "requests": [{"method": "POST", "path": "/2.0/folders",
-                                              "json": {"name": "twin", "parent": {"id": "0"}},
-                                              "concurrent": 2}]})
+        obs = _sequence({"base": server.urls["url"], "token": server.urls["token"],
+                         "requests": [{"method": "POST", "path": "/2.0/folders",
+                                       "json": {"name": "twin", "parent": {"id": "0"}},
+                                       "concurrent": 2}]}, server)
     assert obs.box_error is not None
     assert obs.box_error.code == "name_temporarily_reserved"
 
@@ -121,7 +127,8 @@ def test_concurrent_copies_observe_the_refused_one() -> None:
 def test_account_flag_and_credentials_are_placeholders() -> None:
     """The fault sets the user's account flag and names every credential it made."""
     with start_fault("fakebox", location_blocked=True, max_upload_size=10) as server:
-        fake = running_fake(server.urls["url"])
+        assert isinstance(server, FakeBoxFault)
+        fake = server.box
         assert fake.state.main_user.location_blocked is True
         assert fake.state.main_user.max_upload_size == 10
         names = ("token", "short_token", "readonly_token", "other_token", "refresh_token",
@@ -136,15 +143,15 @@ def test_unknown_attribute_is_a_start_error() -> None:
 
 
 def test_unknown_variable_is_a_scenario_error() -> None:
-    """A `{$name}` nothing saved is a mistake in the scenario file, not a finding."""
+    """A `{name}` nothing saved is a mistake in the scenario file, not a finding."""
     with pytest.raises(ScenarioError, match="folder_id"):
-        box.substitute({"path": "/2.0/folders/{$folder_id}"}, {"unique": "x"})
+        box.substitute({"path": "/2.0/folders/{folder_id}"}, {"unique": "x"})
 
 
 def test_whole_value_variable_keeps_its_type() -> None:
-    """A JSON value that is only "{$part}" takes the saved object itself."""
+    """A JSON value that is only "{part}" takes the saved object itself."""
     part = {"part_id": "AB", "offset": 0}
-    assert box.substitute({"parts": ["{$part}"], "n": "#{$part}"}, {"part": part})["parts"] == [
+    assert box.substitute({"parts": ["{part}"], "n": "#{part}"}, {"part": part})["parts"] == [
         part]
     assert box.dig({"entries": [{"id": "7"}]}, "entries.0.id") == "7"
 
@@ -153,7 +160,7 @@ def test_jwt_claims_follow_the_spec() -> None:
     """The assertion carries the requested exp, iat and sub, signed with the config's key."""
     with start_fault("fakebox") as server:
         config = oauth.read_config(server.urls["box_config"])
-    signed = oauth.assertion(config, {"exp_in_s": 45, "iat_offset_s": 5, "sub": "42"})
+    signed = oauth.assertion(config, oauth.JwtSpec(exp_in_s=45, iat_offset_s=5, sub="42"))
     claims = jwt.decode(signed, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 40
     assert claims["sub"] == "42"

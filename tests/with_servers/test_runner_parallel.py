@@ -122,11 +122,12 @@ def test_box_sequence_base_defaults_to_the_fake(tmp_path: Path) -> None:
     from selftest.scenario import load
 
     plain = tmp_path / "plain.toml"
+    request = '[[client.requests]]\npath = "/2.0/users/me"\n'  # a sequence needs one
     plain.write_text('id = "plain"\ndocuments = "box:not_found"\n[client]\n'
-                     'step = "box-sequence"\n', encoding="utf-8")
+                     'step = "box-sequence"\n' + request, encoding="utf-8")
     own = tmp_path / "own.toml"
     own.write_text('id = "own"\ndocuments = "box:not_found"\n[client]\n'
-                   'step = "box-sequence"\nbase = "{upload_url}"\n', encoding="utf-8")
+                   'step = "box-sequence"\nbase = "{upload_url}"\n' + request, encoding="utf-8")
     assert load(plain).client["base"] == "{url}"
     assert load(own).client["base"] == "{upload_url}"
 

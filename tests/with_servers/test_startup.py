@@ -61,9 +61,9 @@ import contextlib, io, json, sys
 import selftest.scenario as scenario
 loaded = []
 _load = scenario.load
-def counting(path):
+def counting(path, **options):
     loaded.append(path.name)
-    return _load(path)
+    return _load(path, **options)
 scenario.load = counting
 from selftest.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
