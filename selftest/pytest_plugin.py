@@ -144,6 +144,9 @@ def failure_text(scenario: Scenario, result: Result) -> str:
                   "connect_status": expect.connect_status, "phase": expect.phase,
                   "diagnosis": list(expect.diagnosis)}
         lines.append(f"  expected: { {k: v for k, v in wanted.items() if v not in (None, [])} }")
+    if result.setup_failed is not None:  # nothing was observed: say what was sent instead
+        lines.append(f"  set-up:   {' -> '.join(result.setup_failed.sequence) or '-'}")
+        return "\n".join(lines)
     lines.append(f"  observed: {dict(result.observed)}")
     lines.append(f"  diagnosis: {list(result.diagnosis)}")
     lines.extend(f"  | {line}" for line in result.wire)

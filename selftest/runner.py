@@ -28,6 +28,7 @@ from selftest.errors import ScenarioError
 from selftest.machine import missing_requirement, resolve_options
 from selftest.observe import Observation
 from selftest.scenario import Expect, Scenario, fill, placeholders_in
+from selftest.sent import Recorder
 from selftest.steps import Context, SetupFailed
 
 Verdict = Literal["pass", "fail", "skip"]
@@ -244,7 +245,10 @@ class Runner:
                                 f"({scenario.documents} is {entry.reproduction}, not impossible)")
         step = steps.get(scenario.step)
         args = step.parse(self.client_table(scenario), scenario.path)
-        obs = step.run(args, self.context(scenario))
+        context = self.context(scenario)
+        recorder: Recorder | None = getattr(context.server, "sent", None)
+        mark = recorder.mark() if recorder is not None else 0
+        obs = step.run(args, context)
         if isinstance(obs, SetupFailed):
             return Result(
                 scenario=scenario.id, documents=scenario.documents, title=scenario.title,
@@ -253,6 +257,9 @@ class Runner:
         diagnosis = classify(obs, self.catalog)
         problems = (_compare(scenario.expect, obs, diagnosis) + _honesty(obs, entry)
                     + self._handler_errors(scenario))
+        if scenario.expect.sent is not None:
+            problems += scenario.expect.sent.problems(
+                recorder.since(mark) if recorder is not None else None)
         return Result(
             scenario=scenario.id, documents=scenario.documents, title=scenario.title,
             verdict="fail" if problems else "pass", reason="; ".join(problems),

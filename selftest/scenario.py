@@ -18,9 +18,11 @@ from typing import Any
 
 from selftest import tomlcache
 from selftest.errors import ScenarioError
+from selftest.sent import SentExpect
 
 _TOP_KEYS = {"id", "documents", "title", "server", "client", "expect", "requires", "serial"}
-_EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis"}
+_EXPECT_KEYS = {"curl_code", "http_status", "connect_status", "phase", "diagnosis", "sent"}
+_SENT_KEYS = {"method", "path", "headers"}
 #: Sub-tables of [expect] for a client that differs from pycurl's libcurl 8.x, and their keys.
 _VARIANTS = ("libcurl7", "wordpress")
 _VARIANT_KEYS = {"curl_code", "http_status", "connect_status", "diagnosis", "message", "reason"}
@@ -62,6 +64,8 @@ class Expect:
     message: str = ""
     #: Why this expectation differs from [expect] (set only by a variant).
     reason: str = ""
+    #: [expect.sent]: what the client must have sent, as the fault server recorded it.
+    sent: SentExpect | None = None
 
     def for_client(self, libcurl_major: int, *, wordpress: bool = False) -> Expect:
         """What a client on that libcurl generation (and WordPress's HTTP API, if so) must see.
@@ -236,7 +240,26 @@ def _expect(raw: Any) -> Expect:
     variants = {name: _variant(raw[name], name) for name in _VARIANTS if name in raw}
     return Expect(curl_code=_codes(raw, "expect"), http_status=raw.get("http_status"),
                   connect_status=raw.get("connect_status"), phase=raw.get("phase"),
-                  diagnosis=_ids(raw, "expect"), variants=variants)
+                  diagnosis=_ids(raw, "expect"), variants=variants,
+                  sent=_sent(raw["sent"]) if "sent" in raw else None)
+
+
+def _sent(raw: Any) -> SentExpect:
+    if not isinstance(raw, dict):
+        raise ValueError("[expect.sent] must be a table")
+    unknown = set(raw) - _SENT_KEYS
+    if unknown:
+        raise ValueError(f"[expect.sent] has unknown key(s) {sorted(unknown)}; "
+                         f"allowed: {sorted(_SENT_KEYS)}")
+    for key in ("method", "path"):
+        if not isinstance(raw.get(key, ""), str):
+            raise ValueError(f"[expect.sent] {key} must be a string")
+    headers = raw.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise ValueError("[expect.sent] headers must be a table of strings")
+    if not raw:
+        raise ValueError("[expect.sent] needs method, path or headers")
+    return SentExpect(method=raw.get("method"), path=raw.get("path"), headers=headers)
 
 
 def _codes(raw: Mapping[str, Any], where: str) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -93,17 +93,28 @@ def _shared_map() -> tuple[Map, dict[str, Route]]:
     return build_map(ROUTES)
 
 
+#: (method, request target, headers) of a request as it arrives.
+RequestHook = Callable[[str, str, list[tuple[str, str]]], None]
+
+
 class FakeBoxApp:
     """The fake Box API as a WSGI callable over a `State`."""
 
-    def __init__(self, state: State, on_response: ResponseHook | None = None) -> None:
+    def __init__(self, state: State, on_response: ResponseHook | None = None,
+                 on_request: RequestHook | None = None) -> None:
         self.state = state
         self.on_response = on_response
+        #: Called with (method, target, headers) of every request as it arrives.
+        self.on_request = on_request
         self.url_map, self.routes = _shared_map()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         started = time.monotonic()
         request = Request(environ)
+        if self.on_request is not None:
+            query = request.query_string.decode("latin-1")
+            self.on_request(request.method, request.path + (f"?{query}" if query else ""),
+                            list(request.headers.items()))
         route: Route | None = None
         fault: Fault | None = None
         try:

@@ -27,7 +27,7 @@ from typing import Any
 import trustme
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .app import ABORT, FakeBoxApp
+from .app import ABORT, FakeBoxApp, RequestHook
 from .control import ControlApp
 from .jwtapp import JwtApp, create_jwt_app
 from .record import ResponseHook
@@ -224,7 +224,8 @@ def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None
             space_amount: int | None = None, space_used: int | None = None,
             max_upload_size: int | None = None, latency_ms: int = 0, port: int = 0,
             download_port: int = 0, control_port: int | None = None,
-            on_response: ResponseHook | None = None, **config: Any) -> Iterator[RunningBox]:
+            on_response: ResponseHook | None = None, on_request: RequestHook | None = None,
+            **config: Any) -> Iterator[RunningBox]:
     """Serve a fresh fake Box until the block ends. `config` sets any `state.Config` field.
 
     Two listeners share one app: the API (and upload) host on `port`, and the download host
@@ -240,7 +241,7 @@ def running(*, tls: bool = False, clock_offset_s: float = 0.0, token: str | None
         stack.callback(shutil.rmtree, directory, ignore_errors=True)
         stack.callback(state.content.close)  # the spool of large files goes on stop
         context, ca = _tls_context(directory) if tls else (None, None)
-        app = FakeBoxApp(state, on_response)
+        app = FakeBoxApp(state, on_response, on_request)
         api = stack.enter_context(_serving(app, port, context))
         dl = stack.enter_context(_serving(app, download_port, context))
         scheme = "https" if tls else "http"

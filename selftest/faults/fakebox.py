@@ -40,6 +40,7 @@ from typing import Any
 
 from selftest.faults import register
 from selftest.faults._base import write_private
+from selftest.sent import Recorder, SentRequest
 
 #: User attributes a scenario may set; every other attribute goes to running() / Config.
 ACCOUNT_FLAGS = ("password_reset_required", "terms_of_service_required",
@@ -61,12 +62,15 @@ class FakeBoxFault:
         self._folder: Path | None = None
         #: The running fake (`selftest.fakebox.RunningBox`) while started, else None.
         self.box: Any = None
+        #: Every request the fake received ([expect.sent]).
+        self.sent = Recorder()
 
     def start(self) -> None:
         from selftest.fakebox import running  # imported late: werkzeug and trustme are heavy
 
         try:
-            box = self._stack.enter_context(running(**self.attributes))
+            box = self._stack.enter_context(running(**self.attributes,
+                                                    on_request=self._record))
         except TypeError as exc:  # an attribute neither running() nor Config knows
             self._stack.close()
             raise OSError(f"fakebox: {exc}") from None
@@ -83,6 +87,9 @@ class FakeBoxFault:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
 
+
+    def _record(self, method: str, target: str, headers: list[tuple[str, str]]) -> None:
+        self.sent.add(SentRequest(method, target, tuple(headers)))
 
     @staticmethod
     def declared_attributes() -> dict[str, str]:

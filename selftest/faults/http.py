@@ -19,6 +19,7 @@ from typing import Literal
 from selftest.errors import ScenarioError
 from selftest.faults import register
 from selftest.faults._base import SocketServer, hold, read_head, reset
+from selftest.sent import Recorder, SentRequest
 
 Then = Literal["close", "half-close", "reset", "hold"]
 Read = Literal["head", "once", "nothing"]
@@ -52,10 +53,12 @@ class RawReply(SocketServer):
         self.then = then
         self.read = read
         self.delay_ms = delay_ms
+        #: The request heads it read ([expect.sent]).
+        self.sent = Recorder()
 
     def handle(self, conn: socket.socket) -> None:
         if self.read == "head":
-            read_head(conn)
+            self.sent.add(SentRequest.from_head(read_head(conn)))
         elif self.read == "once":
             conn.recv(65536)
         time.sleep(self.delay_ms / 1000)

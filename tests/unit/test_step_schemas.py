@@ -9,6 +9,7 @@ import pytest
 from selftest import faults, steps
 from selftest.errors import ScenarioError
 from selftest.scenario import load
+from selftest.sent import Recorder, SentExpect, SentRequest
 from selftest.steps import Context, SetupFailed, box
 from selftest.steps.schema import parse
 
@@ -118,3 +119,34 @@ def test_setup_failed_reads_as_one_line() -> None:
     assert failed.message() == ("set-up failed: building the test OpenSSL engine failed: "
                                 "no C compiler")
     assert {"unique", "fresh_refresh_token"} == box.BUILT_IN_NAMES
+
+
+def test_sent_request_parses_a_head_and_matches_an_expectation() -> None:
+    """A raw head becomes a SentRequest; header names match in any case, "*" is a prefix."""
+    head = b"POST /a?b=1 HTTP/1.1\r\nHost: x\r\nauthorization: Bearer t0k\r\n\r\nbody"
+    request = SentRequest.from_head(head)
+    assert request is not None and (request.method, request.path) == ("POST", "/a")
+    assert SentExpect(method="post", path="/a", headers={"Authorization": "Bearer *"}).matches(
+        request)
+    assert not SentExpect(path="/a?b=2").matches(request)
+    assert SentRequest.from_head(b"\x16\x03\x01 not http") is None
+
+
+def test_recorder_gives_what_came_after_a_mark() -> None:
+    """since(mark) is what was recorded after the mark, even past MAX_KEPT."""
+    recorder = Recorder()
+    recorder.add(SentRequest("GET", "/1"))
+    mark = recorder.mark()
+    for i in range(2, 300):
+        recorder.add(SentRequest("GET", f"/{i}"))
+    later = recorder.since(mark)
+    assert len(later) == 200 and later[-1].target == "/299"
+    assert recorder.since(recorder.mark()) == []
+
+
+def test_expect_sent_keys_are_checked(tmp_path: Path) -> None:
+    """A misspelt key of [expect.sent] is a load error naming the allowed ones."""
+    path = write(tmp_path, "x", '[client]\nurl = "x"\n[expect]\ncurl_code = [0]\n'
+                 '[expect.sent]\nmethd = "GET"\n')
+    with pytest.raises(ScenarioError, match="methd"):
+        load(path)

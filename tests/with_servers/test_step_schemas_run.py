@@ -11,6 +11,7 @@ import pytest
 from selftest import faults
 from selftest.cli import main
 from selftest.errors import ScenarioError
+from selftest.pytest_plugin import failure_text
 from selftest.runner import Runner
 from selftest.scenario import load
 
@@ -107,6 +108,7 @@ curl_code = [0]
     with Runner() as runner:
         result = runner.run(load(path))
     shown = json.loads(json.dumps(result.to_dict()))
+    assert "  set-up:   GET /2.0/folders/999999999" in failure_text(load(path), result)
     assert shown["verdict"] == "fail"
     assert shown["reason"].startswith("set-up failed: request 1 of 2 (GET /2.0/folders/")
     assert shown["setup_failed"]["what"].startswith("request 1 of 2")
