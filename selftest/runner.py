@@ -89,6 +89,12 @@ HEAVY_FAULTS = frozenset({"fakebox"})
 HEAVY_JOBS = 2
 #: How often the thread that waits for the workers looks at the stop flag (signals arrive there).
 _WAIT_S = 0.05
+#: Groups start longest first (a run ends when its longest group does), by the durations this
+#: machine recorded (selftest.durations); a scenario never timed counts as GUESS_MS, or as
+#: GUESS_OUTSIDE_MS when it needs a program or Python module of its own (a C compiler for
+#: curl:54, aioquic for curl:95), which is what makes a scenario slow to start.
+GUESS_MS = 20.0
+GUESS_OUTSIDE_MS = 300.0
 
 
 class Runner:
@@ -109,7 +115,8 @@ class Runner:
     def run_all(self, scenarios: Sequence[Scenario], *, jobs: int = DEFAULT_JOBS,
                 run: Callable[[Scenario], Result] | None = None,
                 on_result: Callable[[Result], None] | None = None,
-                stop: threading.Event | None = None) -> list[Result]:
+                stop: threading.Event | None = None,
+                durations: Mapping[str, float] | None = None) -> list[Result]:
         """Run `scenarios`; the results come back in their order.
 
         Scenarios that share a fault server (the same fault and attributes: one fake Box, its
@@ -117,7 +124,8 @@ class Runner:
         of different servers run side by side on `jobs` threads. A scenario with `serial` runs
         alone, after the others. `on_result` is called as each one finishes (under a lock).
         When `stop` is set, no further scenario starts: the ones running finish and the results
-        so far are returned.
+        so far are returned. `durations` ({scenario id: ms}, selftest.durations) order the
+        groups: the longest starts first.
         """
         run = run or self.run
         stop = stop or threading.Event()
@@ -141,15 +149,15 @@ class Runner:
             group(members)
             self._release(members[0][1])  # no other group shares its server
 
-        parallel, serial = self._groups(scenarios, jobs)
+        parallel, serial = self._groups(scenarios, jobs, durations or {})
         if parallel:
             self._run_groups(parallel, group_then_release, jobs, stop)
         group(serial)
         return [results[i] for i in sorted(results)]
 
-    def _groups(self, scenarios: Sequence[Scenario], jobs: int
+    def _groups(self, scenarios: Sequence[Scenario], jobs: int, durations: Mapping[str, float]
                 ) -> tuple[list[list[tuple[int, Scenario]]], list[tuple[int, Scenario]]]:
-        """(groups that may run side by side, largest first; the scenarios that run alone)."""
+        """(groups that may run side by side, longest first; the scenarios that run alone)."""
         if jobs <= 1:
             return [], list(enumerate(scenarios))
         groups: dict[tuple[str, str], list[tuple[int, Scenario]]] = {}
@@ -160,7 +168,10 @@ class Runner:
             else:
                 key = self._key(scenario) if scenario.fault else ("", scenario.id)
                 groups.setdefault(key, []).append((index, scenario))
-        return sorted(groups.values(), key=len, reverse=True), serial
+        def expected_ms(members: list[tuple[int, Scenario]]) -> float:
+            return sum(durations.get(s.id, _guess_ms(s)) for _, s in members)
+
+        return sorted(groups.values(), key=expected_ms, reverse=True), serial
 
     @staticmethod
     def _run_groups(groups: list[list[tuple[int, Scenario]]],
@@ -358,6 +369,12 @@ class Runner:
 
 
 _PKI_NAMES = {"ca", "other_ca", "garbage_pem", "missing_file"}
+
+
+def _guess_ms(scenario: Scenario) -> float:
+    """How long a scenario never timed here may take (see GUESS_MS)."""
+    outside = scenario.requires.programs or scenario.requires.python
+    return GUESS_OUTSIDE_MS if outside else GUESS_MS
 
 
 def _compare(expect: Expect, obs: Observation, diagnosis: Diagnosis) -> list[str]:

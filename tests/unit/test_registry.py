@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 
-
 @pytest.fixture
 def package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A throw-away package `lazyreg`: `a` registers "x", `b` registers "y" and "z" (one by a
@@ -53,5 +52,6 @@ def test_every_fault_and_step_is_found_in_its_own_module() -> None:
                              (steps._STEPS, steps.load_all())):
         sources = registry._module_sources()
         for name, thing in things.items():
-            module = getattr(thing, "func", thing).__module__.rsplit(".", 1)[-1]
+            defined = getattr(thing, "module", None) or getattr(thing, "func", thing).__module__
+            module = defined.rsplit(".", 1)[-1]
             assert f'"{name}"' in sources[module] or f"'{name}'" in sources[module], name

@@ -106,6 +106,41 @@ def test_a_worker_error_reaches_the_caller(runner: Runner) -> None:
         runner.run_all([_scenario("bad", "stall")], jobs=4, run=run)
 
 
+def _started_order(runner: Runner, chosen: list[Scenario], **kwargs: object) -> list[str]:
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def run(scenario: Scenario) -> Result:
+        with lock:
+            started.append(scenario.id)
+        return _result(scenario)
+
+    runner.run_all(chosen, jobs=2, run=run, **kwargs)  # type: ignore[arg-type]
+    return started
+
+
+def test_the_longest_group_starts_first(runner: Runner) -> None:
+    """With 2 threads, a one-scenario group recorded as slow starts before a quick one that
+    comes earlier (largest-first by count alone started it last, when the others were done)."""
+    chosen = [_scenario(f"many{i}", "stall") for i in range(3)]
+    chosen += [_scenario("quick", "refuse"), _scenario("slow", None)]
+    started = _started_order(runner, chosen, durations={"slow": 900.0, "quick": 5.0})
+    assert started.index("slow") < started.index("quick")
+
+
+def test_a_scenario_needing_an_outside_program_counts_as_slow_when_never_timed(
+        runner: Runner) -> None:
+    """No record: a scenario that needs a compiler (curl:54's engine) is guessed slow."""
+    from selftest.scenario import Requires
+
+    compiler = Scenario(id="compiles", documents="curl:54", title="", path=Path("c.toml"),
+                        requires=Requires(programs=("cc",)))
+    chosen = [_scenario(f"many{i}", "stall") for i in range(3)]
+    chosen += [_scenario("quick", "refuse"), compiler]
+    started = _started_order(runner, chosen)
+    assert started.index("compiles") < started.index("quick")
+
+
 def test_serial_must_be_a_string(tmp_path: Path) -> None:
     """`serial = true` is refused at load time: it must say why the scenario runs alone."""
     from selftest.errors import ScenarioError
