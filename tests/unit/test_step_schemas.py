@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scenario_files import BOX, MISSPELT, write
 
 from selftest import faults, steps
 from selftest.errors import ScenarioError
@@ -13,28 +14,10 @@ from selftest.sent import Recorder, SentExpect, SentRequest
 from selftest.steps import Context, SetupFailed, box
 from selftest.steps.schema import parse
 
-HEAD = 'id = "{name}"\ndocuments = "{documents}"\ntitle = "t"\n'
-
-
-def write(folder: Path, name: str, body: str, documents: str = "curl:52") -> Path:
-    path = folder / f"{name}.toml"
-    path.write_text(HEAD.format(name=name, documents=documents) + body, encoding="utf-8")
-    return path
-
-
-PERFORM = """[server]
-fault = "close-without-reply"
-[client]
-url = "{url}/"
-timout_ms = 300
-[expect]
-curl_code = [52]
-"""
-
 
 def test_a_misspelt_client_key_is_one_line_naming_file_key_and_allowed(tmp_path: Path) -> None:
     """`timout_ms` fails the load with one line naming the file, the key and the allowed keys."""
-    path = write(tmp_path, "typo", PERFORM)
+    path = write(tmp_path, "typo", MISSPELT)
     with pytest.raises(ScenarioError) as caught:
         load(path)
     message = str(caught.value)
@@ -71,13 +54,6 @@ def test_the_table_has_no_run_options_mixed_in() -> None:
     for made in steps.load_all().values():
         with pytest.raises(ScenarioError, match="unknown key"):
             parse(made.schema, {"verbose": True}, "[client]")
-
-
-BOX = """[server]
-fault = "fakebox"
-[client]
-step = "box-sequence"
-"""
 
 
 def test_the_step_gets_its_server_not_a_registry() -> None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from scenario_files import BOX, MISSPELT, write
 
 from selftest import faults
 from selftest.cli import main
@@ -15,30 +16,12 @@ from selftest.pytest_plugin import failure_text
 from selftest.runner import Runner
 from selftest.scenario import load
 
-HEAD = 'id = "{name}"\ndocuments = "{documents}"\ntitle = "t"\n'
-
-
-def write(folder: Path, name: str, body: str, documents: str = "curl:52") -> Path:
-    path = folder / f"{name}.toml"
-    path.write_text(HEAD.format(name=name, documents=documents) + body, encoding="utf-8")
-    return path
-
-
-PERFORM = """[server]
-fault = "close-without-reply"
-[client]
-url = "{url}/"
-timout_ms = 300
-[expect]
-curl_code = [52]
-"""
-
 
 def test_reproduce_refuses_a_misspelt_key_before_any_server_starts(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     """`reproduce --scenarios DIR` stops at load time: no fault server is ever created."""
-    write(tmp_path, "typo", PERFORM)
+    write(tmp_path, "typo", MISSPELT)
     created: list[str] = []
     real_create = faults.create
     monkeypatch.setattr(faults, "create", lambda name, **kw: created.append(name)
@@ -46,13 +29,6 @@ def test_reproduce_refuses_a_misspelt_key_before_any_server_starts(
     assert main(["reproduce", "--scenarios", str(tmp_path)]) != 0
     assert "timout_ms" in capsys.readouterr().err
     assert created == []
-
-
-BOX = """[server]
-fault = "fakebox"
-[client]
-step = "box-sequence"
-"""
 
 
 def test_box_sequence_defaults_base_and_token(tmp_path: Path) -> None:
