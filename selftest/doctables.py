@@ -74,6 +74,7 @@ def render_registries() -> str:
 
 
 def _fault_row(name: str, thing: Any) -> str:
+    """One fault server's row: name, first docstring line (presets), attributes, module."""
     target = getattr(thing, "func", thing)  # a functools.partial registers a preset class
     presets = ", ".join(f"{k}={v!r}" for k, v in getattr(thing, "keywords", {}).items() if v)
     first = _first(target.__doc__ or "")
@@ -115,6 +116,7 @@ def _nested(registered: list[tuple[str, Any]]) -> list[tuple[str, str, type[Any]
     found: list[tuple[str, str, type[Any]]] = []
 
     def walk(schema: type[Any], path: str, step_name: str) -> None:
+        """Collect the tables of `schema` and, in turn, theirs."""
         for field_name, hint in typing.get_type_hints(schema).items():
             for inner in _dataclasses_in(hint):
                 array = typing.get_origin(hint) is tuple
@@ -130,20 +132,24 @@ def _nested(registered: list[tuple[str, Any]]) -> list[tuple[str, str, type[Any]
 
 
 def _dataclasses_in(hint: Any) -> list[type[Any]]:
+    """The dataclasses a type hint names (in `X | None`, `tuple[X, ...]`)."""
     if dataclasses.is_dataclass(hint):
         return [hint]  # type: ignore[list-item]
     return [t for arg in typing.get_args(hint) for t in _dataclasses_in(arg)]
 
 
 def _first(doc: str) -> str:
+    """A docstring's first paragraph on one line."""
     return " ".join(doc.split("\n\n")[0].split())
 
 
 def _cell(attributes: list[str]) -> str:
+    """Attributes as one table cell, one per line."""
     return "<br>".join(f"`{a}`" for a in attributes).replace("|", "/") or "—"
 
 
 def _row(name: str, doc: str, attributes: list[str], module: str) -> str:
+    """A table row of the registries' tables."""
     return f"| `{name}` | {doc.replace('|', '/')} | {_cell(attributes)} | `{module}` |"
 
 

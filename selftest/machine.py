@@ -30,6 +30,7 @@ def missing_requirement(requires: Requires) -> str | None:
 
 
 def _first_missing(requires: Requires) -> str | None:
+    """The first requirement this machine lacks, in the order of [requires]."""
     info = _curl_info() if requires.protocols or requires.features else {}
     for protocol in requires.protocols:
         if protocol.lower() not in info["protocols"]:
@@ -51,6 +52,7 @@ def _first_missing(requires: Requires) -> str | None:
 
 @cache
 def _curl_info() -> dict[str, frozenset[str]]:
+    """This libcurl's protocols and features, read once."""
     from selftest.transport import curl_build
 
     return curl_build()
@@ -75,6 +77,7 @@ def resolve_options(options: Mapping[str, Any], source: Path) -> dict[str, Any]:
 
 
 def _or_constants(value: str, constant: Callable[[str], int]) -> int:
+    """The value of an "@A|@B" option: the named constants OR-ed together."""
     result = 0
     for part in value.split("|"):
         result |= int(constant(part.strip().removeprefix("@")))

@@ -245,6 +245,7 @@ def _expect(raw: Any) -> Expect:
 
 
 def _sent(raw: Any) -> SentExpect:
+    """[expect.sent] checked: method, path and a table of header values."""
     if not isinstance(raw, dict):
         raise ValueError("[expect.sent] must be a table")
     unknown = set(raw) - _SENT_KEYS

@@ -56,6 +56,7 @@ class Recorder:
     """The requests a server received, in order, at most MAX_KEPT; safe across threads."""
 
     def __init__(self) -> None:
+        """An empty record."""
         self._lock = threading.Lock()
         self._kept: list[SentRequest] = []
         self._total = 0
@@ -120,6 +121,7 @@ class SentExpect:
 
 
 def _value_matches(seen: str | None, wanted: str) -> bool:
+    """A header value against an expected one (a trailing * is a prefix match)."""
     if seen is None:
         return False
     return seen.startswith(wanted[:-1]) if wanted.endswith("*") else seen == wanted

@@ -89,6 +89,7 @@ class FakeBoxFault:
 
 
     def _record(self, method: str, target: str, headers: list[tuple[str, str]]) -> None:
+        """The fake's on_request hook: keep what the client sent ([expect.sent])."""
         self.sent.add(SentRequest(method, target, tuple(headers)))
 
     @staticmethod
@@ -125,6 +126,7 @@ class FakeBoxFault:
         return str(state.tokens.issue_refresh(state.main_user.id, state.default_app.client_id))
 
     def _running(self) -> Any:
+        """The running fake. Raises RuntimeError before start() and after stop()."""
         if self.box is None:
             raise RuntimeError("the fakebox fault is not started")
         return self.box

@@ -128,6 +128,7 @@ def step(name: str, schema: type[A], *,
     """Decorator: make a step function available under `name`, its [client] keys `schema`."""
 
     def register(run: Callable[[A, Context], Outcome]) -> Callable[[A, Context], Outcome]:
+        """Register `run` under `name` and hand it back unchanged."""
         made = Step(name, schema, run, prepare) if own_names is None else Step(
             name, schema, run, prepare, own_names)
         _STEPS.add(name)(made)

@@ -145,6 +145,7 @@ def expand_includes(table: dict[str, Any], source: Path) -> dict[str, Any]:
 
 
 def _included(name: str, source: Path) -> list[Any]:
+    """The requests of include `name`: beside `source` first, then selftest's own."""
     for folder in (source.parent, scenarios_dir()):
         path = folder / name
         if path.is_file():
@@ -155,6 +156,7 @@ def _included(name: str, source: Path) -> list[Any]:
 
 @cache
 def _read_include(path: Path) -> list[Any]:
+    """An include file's [[requests]], parsed once per process."""
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -210,6 +212,7 @@ def run_sequence(args: BoxSequenceArgs, context: Context,
 
 
 def _send(seq: Sequence, raw: BoxRequest, send: Callable[[Request], Observation]) -> Observation:
+    """Fill one request's own names, build it and send it (`concurrent` copies at once)."""
     if raw.advance_clock_s:
         _fake(seq, "advance_clock_s").advance_clock(raw.advance_clock_s)
     if ("{fresh_refresh_token}" in json.dumps(dataclasses.asdict(raw))
@@ -227,6 +230,7 @@ def _send(seq: Sequence, raw: BoxRequest, send: Callable[[Request], Observation]
 
 
 def _fake(seq: Sequence, what: str) -> FakeBoxFault:
+    """The fakebox fault the step was handed; `what` needs one (a ScenarioError if not)."""
     if seq.fake is None:
         raise ScenarioError(f"box-sequence: {what} needs the scenario's server to be a fakebox "
                             "fault")
@@ -255,6 +259,7 @@ def substitute(value: Any, variables: Mapping[str, Any]) -> Any:
 
 
 def _variable(name: str, variables: Mapping[str, Any]) -> Any:
+    """The value of a name the step defined. Raises ScenarioError for one not saved yet."""
     if name not in variables:
         known = ", ".join(sorted(variables)) or "none"
         raise ScenarioError(f"box-sequence: {{{name}}} is not saved yet; known so far: {known}")
@@ -262,6 +267,7 @@ def _variable(name: str, variables: Mapping[str, Any]) -> Any:
 
 
 def _build(seq: Sequence, raw: BoxRequest) -> Request:
+    """The transport Request of one filled request table."""
     args = seq.args
     url = raw.path if raw.path.startswith(("http://", "https://")) else args.base + raw.path
     if raw.query_padding_bytes:  # an over-long URL without writing 64 KiB into the file
@@ -303,6 +309,7 @@ def _body(seq: Sequence, raw: BoxRequest) -> tuple[bytes | None, str]:
 
 
 def _form(fields: Mapping[str, str]) -> tuple[bytes, str]:
+    """A urlencoded form body and its Content-Type."""
     return urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded"
 
 
@@ -321,6 +328,7 @@ def _multipart(spec: Multipart) -> tuple[bytes, str]:
 
 
 def _as_expected(raw: BoxRequest, obs: Observation) -> bool:
+    """Whether a request that is not observed answered as its `expect_status` says."""
     wanted = raw.expect_status
     if obs.curl_code != 0 or obs.http_status is None:
         return False
@@ -330,6 +338,7 @@ def _as_expected(raw: BoxRequest, obs: Observation) -> bool:
 
 
 def _save(seq: Sequence, raw: BoxRequest, obs: Observation) -> None:
+    """Keep the `save` values of an answer for the requests that follow."""
     for name, path in raw.save.items():
         try:
             seq.variables[str(name)] = dig(json.loads(obs.body), str(path))
@@ -347,6 +356,7 @@ def dig(doc: Any, path: str) -> Any:
 
 def _went_wrong(seq: Sequence, index: int, total: int, raw: BoxRequest,
                 obs: Observation) -> SetupFailed:
+    """The failed set-up: which request answered what, instead of what was expected."""
     said = (f"curl code {obs.curl_code} ({obs.curl_message})" if obs.curl_code
             else f"status {obs.http_status}")
     code = obs.box_error.code if obs.box_error else (
@@ -361,10 +371,12 @@ def _went_wrong(seq: Sequence, index: int, total: int, raw: BoxRequest,
 
 
 def _with_history(obs: Observation, seq: Sequence) -> Observation:
+    """The observation with the requests sent before it, for the report."""
     details: dict[str, Any] = {**obs.details, "sequence": list(seq.sent)}
     return replace(obs, details=details)
 
 
 def _short(url: str) -> str:
+    """A URL's path and the start of its query, for the report."""
     parts = urllib.parse.urlsplit(url)
     return parts.path + (f"?{parts.query[:40]}" if parts.query else "")

@@ -75,6 +75,7 @@ def placeholder_defaults(schema: type[Any]) -> dict[str, str]:
 
 
 def _hints(schema: type[Any]) -> dict[str, Any]:
+    """The field types of `schema`, resolved. Raises TypeError for a non-dataclass."""
     if not dataclasses.is_dataclass(schema):
         raise TypeError(f"{schema!r} is not a dataclass")
     return _type_hints(schema)
@@ -82,10 +83,12 @@ def _hints(schema: type[Any]) -> dict[str, Any]:
 
 @cache
 def _type_hints(schema: Any) -> dict[str, Any]:
+    """typing.get_type_hints, once per schema."""
     return typing.get_type_hints(schema)
 
 
 def _value(hint: Any, value: Any, where: str) -> Any:
+    """`value` checked (and converted: arrays to tuples, tables to dataclasses) as `hint`."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if hint is Any:
         return value
@@ -112,6 +115,7 @@ def _value(hint: Any, value: Any, where: str) -> Any:
 
 
 def _scalar(hint: Any, value: Any, where: str) -> Any:
+    """A plain value of type `hint`; an int is accepted as a float, a bool never as an int."""
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint is int and isinstance(value, bool):
