@@ -28,7 +28,7 @@ from selftest.errors import ScenarioError
 from selftest.machine import missing_requirement, resolve_options
 from selftest.observe import Observation
 from selftest.scenario import Expect, Scenario, fill, placeholders_in
-from selftest.sent import Recorder
+from selftest.sent import Watch
 from selftest.steps import Context, SetupFailed
 
 Verdict = Literal["pass", "fail", "skip"]
@@ -257,8 +257,7 @@ class Runner:
         step = steps.get(scenario.step)
         args = step.parse(self.client_table(scenario), scenario.path)
         context = self.context(scenario)
-        recorder: Recorder | None = getattr(context.server, "sent", None)
-        mark = recorder.mark() if recorder is not None else 0
+        watch = Watch.of(context.server)
         obs = step.run(args, context)
         if isinstance(obs, SetupFailed):
             return Result(
@@ -267,10 +266,7 @@ class Runner:
                 reason="; ".join([obs.message(), *self._handler_errors(scenario)]))
         diagnosis = classify(obs, self.catalog)
         problems = (_compare(scenario.expect, obs, diagnosis) + _honesty(obs, entry)
-                    + self._handler_errors(scenario))
-        if scenario.expect.sent is not None:
-            problems += scenario.expect.sent.problems(
-                recorder.since(mark) if recorder is not None else None)
+                    + self._handler_errors(scenario) + watch.problems(scenario.expect.sent))
         return Result(
             scenario=scenario.id, documents=scenario.documents, title=scenario.title,
             verdict="fail" if problems else "pass", reason="; ".join(problems),

@@ -81,6 +81,28 @@ class Recorder:
 
 
 @dataclass(frozen=True)
+class Watch:
+    """Where a server's record stood when a scenario started: what came after is its own."""
+
+    recorder: Recorder | None
+    mark: int = 0
+
+    @classmethod
+    def of(cls, server: object) -> Watch:
+        """Watch `server`'s `sent` record (a server without one records nothing)."""
+        recorder = getattr(server, "sent", None)
+        if not isinstance(recorder, Recorder):
+            return cls(None)
+        return cls(recorder, recorder.mark())
+
+    def problems(self, expect: SentExpect | None) -> list[str]:
+        """Why the requests recorded since the start do not meet `expect` ([] when they do)."""
+        if expect is None:
+            return []
+        return expect.problems(self.recorder.since(self.mark) if self.recorder else None)
+
+
+@dataclass(frozen=True)
 class SentExpect:
     """[expect.sent]: some request of the scenario must match every field given.
 

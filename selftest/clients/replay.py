@@ -30,6 +30,7 @@ from selftest.machine import missing_requirement
 from selftest.observe import Observation
 from selftest.runner import Result, Runner, compare
 from selftest.scenario import Expect, Requires, Scenario
+from selftest.sent import Watch
 from selftest.steps import SetupFailed
 from selftest.steps import get as get_step
 from selftest.steps.box import BoxSequenceArgs, run_sequence
@@ -74,8 +75,9 @@ class ClientReplayer:
             return self._result(scenario, "skip", skip, started, entry.reproduction)
         assert scenario.expect is not None
         client = self.runner.filled(scenario)
+        watch = Watch.of(self.runner.context(scenario).server)
         if scenario.step == "box-sequence":
-            return self._sequence(scenario, client, started)
+            return self._sequence(scenario, client, started, watch)
         names = php.names_needing_an_answer(client)
         with tempfile.TemporaryDirectory(prefix="selftest-client-") as folder:
             log = Path(folder) / "dns.log"
@@ -87,9 +89,10 @@ class ClientReplayer:
         if isinstance(outcome, str):
             return self._result(scenario, "skip", outcome, started, "real")
         obs, message = outcome
-        return self._judge(scenario, obs, message, names, jail, started)
+        return self._judge(scenario, obs, message, names, jail, started, watch)
 
-    def _sequence(self, scenario: Scenario, client: Mapping[str, Any], started: float) -> Result:
+    def _sequence(self, scenario: Scenario, client: Mapping[str, Any], started: float,
+                  watch: Watch) -> Result:
         """A Box sequence, each request sent by this client; its judge is the runner's."""
         args = get_step("box-sequence").parse(client, scenario.path)
         assert isinstance(args, BoxSequenceArgs)
@@ -100,7 +103,7 @@ class ClientReplayer:
         if isinstance(outcome, SetupFailed):
             return replace(self._result(scenario, "fail", outcome.message(), started, "real"),
                            setup_failed=outcome)
-        return self._judge(scenario, outcome, admin_message(outcome), [], "", started)
+        return self._judge(scenario, outcome, admin_message(outcome), [], "", started, watch)
 
     def _send(self, request: Request) -> Observation:
         """One request of a Box sequence through this client (the sequence is the runner's)."""
@@ -110,7 +113,7 @@ class ClientReplayer:
         return outcome[0]
 
     def _judge(self, scenario: Scenario, obs: Observation, message: str, names: list[str],
-               jail: str, started: float) -> Result:
+               jail: str, started: float, watch: Watch) -> Result:
         assert scenario.expect is not None
         # The phase is pycurl's to check: libcurl 7.88 records CONNECT_TIME only once TLS is
         # up too, so a failed handshake reads as "connect" there.
@@ -125,7 +128,7 @@ class ClientReplayer:
             # are all the evidence there is, and explain is what reads them.
             diagnosis = explanation.diagnosis
         problems = compare(expected, obs, diagnosis) + _message_problems(
-            expected, message, explained)
+            expected, message, explained) + watch.problems(scenario.expect.sent)
         observed = {**obs.to_dict(), "message": message, "explain": explained}
         if names:
             observed["local_dns_answer"] = _jail_facts(names, jail)

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from php_here import needs_php
 
+from selftest.clients.replay import php_replayer
 from selftest.runner import Result, Runner
 from selftest.scenario import load
 
@@ -92,3 +94,19 @@ def test_a_server_that_records_nothing_fails_the_expectation(runner: Runner,
     result = run(runner, tmp_path, "nothing", body, "curl:52")
     assert result.verdict == "fail"
     assert "records nothing the client sent" in result.reason
+
+
+@needs_php
+@pytest.mark.parametrize(("sent", "verdict"), [
+    ('method = "PATCH"\nheaders = { Authorization = "Bearer *" }', "pass"),
+    ('method = "POST"', "fail"),
+])
+def test_another_client_is_held_to_what_it_sent(runner: Runner, tmp_path: Path, sent: str,
+                                               verdict: str) -> None:
+    """Replayed through PHP's curl_*, the requests PHP sent are compared with [expect.sent]."""
+    path = tmp_path / "php-sent.toml"
+    path.write_text(HEAD.format(name="php-sent", documents="http:405") + BOX.format(sent=sent),
+                    encoding="utf-8")
+    with php_replayer(runner) as replayer:
+        result = replayer.run(load(path))
+    assert result.verdict == verdict, result.reason
