@@ -77,7 +77,7 @@ class Result:
 
 
 #: Scenarios of different servers run side by side on this many threads by default: most of a
-#: scenario's time is waiting (timeouts of 300 ms, a fake's latency), not computing. More
+#: scenario's time is waiting (timeouts of 100-300 ms, a fake's latency), not computing. More
 #: threads were no faster on 2 cores and, under load, let a peer miss its client's 2 s guard
 #: (16 threads: 1 failing run in 3; 4 threads: 0 in 16).
 DEFAULT_JOBS = 4

@@ -23,7 +23,7 @@ from typing import Any
 from selftest.errors import SelftestError
 
 #: How long a fault peer waits for a client's request before giving up on it. Generous: the
-#: client's own timeout (300 ms .. 2 s in the scenarios) always ends the exchange first.
+#: client's own timeout (100 ms .. 2 s in the scenarios) always ends the exchange first.
 READ_TIMEOUT_S = 5.0
 #: How long stop() waits for a handler thread; handlers wake at once when their socket closes.
 JOIN_TIMEOUT_S = 2.0
@@ -104,16 +104,28 @@ class SocketServer:
             self._sockets.add(sock)
 
     def stop(self) -> None:
+        # Shut down first, close only once the threads using a socket are done: a socket closed
+        # under a thread that is about to wait on it leaves that thread waiting on a closed
+        # file descriptor, or on whichever socket is given that number next (another server's
+        # listener, a client's connection) until its timeout. That happened in 1 run of 20 (a
+        # handler held stop() for JOIN_TIMEOUT_S). Shutting down wakes every blocked accept(),
+        # recv() and send() and leaves the descriptor to its thread, which closes it.
         self._stopping.set()
+        if self._listener is not None:
+            wake(self._listener)
+        with self._lock:
+            sockets = list(self._sockets)
+            threads = list(self._threads)
+        for sock in sockets:
+            wake(sock)
+        for thread in threads:
+            thread.join(JOIN_TIMEOUT_S)
         if self._listener is not None:
             close_quietly(self._listener)
         with self._lock:
             sockets, self._sockets = list(self._sockets), set()
-            threads = list(self._threads)
-        for sock in sockets:
+        for sock in sockets:  # what no thread closed (a data connection); or a stuck thread's
             close_quietly(sock)
-        for thread in threads:
-            thread.join(JOIN_TIMEOUT_S)
 
     def take_errors(self) -> list[BaseException]:
         """The handler exceptions kept since the last call (and forget them)."""
@@ -140,16 +152,19 @@ class SocketServer:
         thread.start()
 
     def _accept_loop(self, listener: socket.socket) -> None:
-        while not self.stopping:
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(self.read_timeout_s)
-            self.track(conn)
-            self._spawn(self._serve, conn)
+        try:
+            while not self.stopping:
+                try:
+                    conn, _ = listener.accept()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                conn.settimeout(self.read_timeout_s)
+                self.track(conn)
+                self._spawn(self._serve, conn)
+        finally:
+            listener.close()  # here, by the thread that waits on it (see stop())
 
     def _serve(self, conn: socket.socket) -> None:
         try:
@@ -218,6 +233,13 @@ def write_private(path: str | os.PathLike[str], data: bytes | str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(raw)
+
+
+def wake(sock: Any) -> None:
+    """Shut down: a thread blocked in recv(), send() or accept() on `sock` returns at once,
+    and every later call fails or reads the end; the descriptor stays open until closed."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def close_quietly(sock: Any) -> None:

@@ -95,3 +95,30 @@ def test_socks5_failure_replies_general_failure(fault_server: StartFault) -> Non
         assert client.recv(2) == b"\x05\x00"
         client.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x50")
         assert client.recv(10)[:2] == b"\x05\x01"
+
+
+def test_stop_leaves_a_handlers_socket_to_the_handler() -> None:
+    """stop() wakes a handler blocked in recv() but never closes the socket under it: a socket
+    closed while its thread is about to wait on it left that thread waiting on a dead (or
+    reused) descriptor, holding stop() for JOIN_TIMEOUT_S in 1 run of 20."""
+    from selftest.faults._base import SocketServer
+
+    seen: dict[str, object] = {}
+    woke = threading.Event()
+
+    class Waiter(SocketServer):
+        def handle(self, conn: socket.socket) -> None:
+            seen["read"] = conn.recv(10)  # returns b"" once stop() shut the socket down
+            woke.set()
+            threading.Event().wait(0.2)  # the old stop() closed it meanwhile
+            seen["open"] = conn.fileno() != -1
+
+    server = Waiter()
+    server.start()
+    try:
+        with connect(server):
+            threading.Event().wait(0.1)  # the handler is in recv()
+            server.stop()
+    finally:
+        server.stop()
+    assert woke.is_set() and seen == {"read": b"", "open": True}
