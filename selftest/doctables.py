@@ -51,8 +51,9 @@ def render(catalog: Catalog | None = None) -> str:
 
 
 #: Said once under the tables instead of in every row.
-UNITS = ("Attribute names carry their units: `_ms` milliseconds, `_s` seconds, `_bytes` and "
-         "`_size` bytes. Every fault also takes `port` (default 0: a free one; "
+UNITS = ("Attribute names carry their units: `_ms` milliseconds, `_s` seconds; `_bytes`, "
+         "`_size`, `space_amount` and `space_used` bytes; `_per_window` requests per "
+         "`rate_window_s`. Every fault also takes `port` (default 0: a free one; "
          "`selftest serve --port`).")
 
 
