@@ -5,8 +5,11 @@ Not collected by pytest (the name does not start with test_). Run it with `tox -
 as a user or CI runs it. Figures are the median of the runs with min-max; the load average of the
 machine is printed beside them (the bench machine is shared). Targets (issue 14): all scenarios
 ≤ 3 s, the curl layer ≤ 1.5 s, the test suite ≤ 45 s. `--jobs 1` (one scenario at a time, as
-before the parallel runner) is measured for comparison. Exits 1 when a target is missed or a
-scenario fails.
+before the parallel runner) is measured for comparison. CPU is the user+system time of the run
+and its children (a C compiler, a child Python): with one interpreter lock, a run whose CPU
+nears its wall is bound by computing, not by waiting. Groups start longest first by the
+durations earlier runs recorded (selftest/durations.py), as for a user who runs it again.
+Exits 1 when a target is missed or a scenario fails.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import os
 import platform
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -37,13 +41,20 @@ SELECTIONS: list[tuple[str, list[str], float | None]] = [
 SUITE_TARGET_S = 45.0
 
 
-def one_run(extra: list[str]) -> tuple[float, dict[str, int]]:
-    started = time.monotonic()
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def one_run(extra: list[str]) -> tuple[float, float, dict[str, int]]:
+    """(wall s, CPU s, verdict counts) of one fresh `selftest reproduce` process."""
+    cpu, started = _children_cpu(), time.monotonic()
     done = subprocess.run([sys.executable, "-m", "selftest", "reproduce", "--json", *extra],
                           capture_output=True, text=True, check=False, cwd=ROOT)
-    wall = time.monotonic() - started
+    wall, cpu = time.monotonic() - started, _children_cpu() - cpu
     results = json.loads(done.stdout)["results"]
-    return wall, {v: sum(r["verdict"] == v for r in results) for v in ("pass", "fail", "skip")}
+    return wall, cpu, {v: sum(r["verdict"] == v for r in results)
+                       for v in ("pass", "fail", "skip")}
 
 
 def sigterm_exit() -> tuple[float, int, int]:
@@ -68,12 +79,14 @@ def spread(values: list[float]) -> str:
             f"| {len(values)}")
 
 
-def row(label: str, walls: list[float], target: float | None, verdicts: dict[str, int]) -> str:
+def row(label: str, walls: list[float], cpus: list[float], target: float | None,
+        verdicts: dict[str, int]) -> str:
     met = "-" if target is None else ("yes" if statistics.median(walls) <= target else "no")
     goal = "-" if target is None else f"≤ {target:g} s"
     count = f"{sum(verdicts.values())} ({verdicts['pass']} pass, {verdicts['fail']} fail, " \
             f"{verdicts['skip']} skip)"
-    return f"| {label} | {goal} | {spread(walls)} | {met} | {count} |"
+    return (f"| {label} | {goal} | {spread(walls)} | {statistics.median(cpus):.2f} s | {met} "
+            f"| {count} |")
 
 
 def section(rows: list[str], exits: list[tuple[float, int, int]], suite: list[float],
@@ -84,9 +97,12 @@ def section(rows: list[str], exits: list[tuple[float, int, int]], suite: list[fl
         f"{platform.python_version()}; {os.cpu_count()} CPUs, shared (load average "
         f"{load[0]:.1f} before, {load[1]:.1f} after: other work was running); "
         "`python tests/bench/bench_reproduce.py`. Each run is a fresh process; scenarios of "
-        "different servers run side by side (`--jobs 4`, the default).", "",
-        "| selection | target | median | min–max | runs | met | scenarios |",
-        "|---|---|---|---|---|---|---|", *rows, "",
+        "different servers run side by side (`--jobs 4`, the default), the longest groups "
+        "first by the durations earlier runs recorded. CPU is user+system time of the run and "
+        "its children: near the wall figure, a run is bound by computing (one interpreter "
+        "lock), not by waiting.", "",
+        "| selection | target | median | min–max | runs | CPU (median) | met | scenarios |",
+        "|---|---|---|---|---|---|---|---|", *rows, "",
         "| SIGTERM during `reproduce --layer box` | median | min–max | runs | exit status | "
         "temporary entries left |", "|---|---|---|---|---|---|",
         f"| time from the signal to exit | {spread([e[0] for e in exits])} | "
@@ -122,12 +138,13 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     rows, ok = [], True
     for label, extra, target in SELECTIONS:
-        walls, verdicts = [], {}
+        walls, cpus, verdicts = [], [], {}
         for _ in range(args.runs):
-            wall, verdicts = one_run(extra)
+            wall, cpu, verdicts = one_run(extra)
             walls.append(wall)
+            cpus.append(cpu)
             ok = ok and not verdicts["fail"]
-        rows.append(row(label, walls, target, verdicts))
+        rows.append(row(label, walls, cpus, target, verdicts))
         ok = ok and (target is None or statistics.median(walls) <= target)
     exits = [sigterm_exit() for _ in range(args.runs)]
     suite = [suite_run() for _ in range(args.suite_runs)]
