@@ -62,7 +62,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.name.startswith(_CONTRACT_GROUP):
             item.add_marker(pytest.mark.xdist_group("fakebox-contract"))
-            _group_node_id(config, item, "fakebox-contract")
+        group = item.get_closest_marker("xdist_group")
+        if group is not None:  # the contract's, or a file's own (one expensive module fixture)
+            _group_node_id(config, item, group.args[0] if group.args else
+                           group.kwargs.get("name", "default"))
 
 
 def _group_node_id(config: pytest.Config, item: pytest.Item, group: str) -> None:

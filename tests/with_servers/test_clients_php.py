@@ -20,13 +20,16 @@ from selftest.clients.replay import php_replayer
 from selftest.runner import Result, Runner
 from selftest.scenario import load_all
 
-pytestmark = needs_php
+#: One worker runs this file (pytest-xdist --dist loadgroup), so the replay of every scenario,
+#: the file's expensive part, is made once per session, not once per worker.
+pytestmark = [needs_php, pytest.mark.slow, pytest.mark.xdist_group("php-replay")]
 
 
 @pytest.fixture(scope="module")
 def php_results() -> dict[str, Result]:
+    """Every scenario replayed through PHP, side by side as `reproduce --client php` runs them."""
     with Runner() as runner, php_replayer(runner) as replayer:
-        return {item.id: replayer.run(item) for item in load_all()}
+        return {r.scenario: r for r in runner.run_all(load_all(), run=replayer.run)}
 
 
 def test_every_replayable_scenario_agrees(php_results: dict[str, Result]) -> None:

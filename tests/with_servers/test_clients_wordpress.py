@@ -25,7 +25,9 @@ from selftest.scenario import load_all
 _DEFAULT = Path.home() / ".cache/selftest/wordpress/usr/share/wordpress"
 
 
-pytestmark = needs_php
+#: One worker runs this file (pytest-xdist --dist loadgroup), so the replay of every scenario,
+#: the file's expensive part, is made once per session, not once per worker.
+pytestmark = [needs_php, pytest.mark.slow, pytest.mark.xdist_group("wordpress-replay")]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,10 @@ def wp_path() -> str:
 
 @pytest.fixture(scope="module")
 def wp_results(wp_path: str) -> dict[str, Result]:
+    """Every scenario replayed through WordPress, side by side as `reproduce --client wordpress`
+    runs them."""
     with Runner() as runner, wordpress_replayer(runner, wp_path) as replayer:
-        return {item.id: replayer.run(item) for item in load_all()}
+        return {r.scenario: r for r in runner.run_all(load_all(), run=replayer.run)}
 
 
 def test_every_replayable_scenario_agrees(wp_results: dict[str, Result]) -> None:
