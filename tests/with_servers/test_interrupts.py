@@ -102,8 +102,9 @@ def test_pytest_plugin_session_unwinds_on_a_stop_signal(tmp_path: Path, signum: 
     # The fake Box scenarios (temporary files: a JWT config with its key), named as files: a
     # folder would be collected whole first.
     files = [str(p) for p in sorted((_ROOT / "scenarios").glob("box-*.toml"))]
+    # hypothesis' plugin is not needed by scenario items; loading it costs the session ~1 s.
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
-            "-p", "no:randomly", "--rootdir", str(_ROOT), *files]
+            "-p", "no:randomly", "-p", "no:hypothesispytest", "--rootdir", str(_ROOT), *files]
     done = interrupt(argv, signum, tmp_path / "tmp", cwd=_ROOT)
     # pytest's own exit status for Ctrl-C is 2 ("interrupted"); SIGTERM/SIGHUP give 128+N.
     wanted = 2 if signum == signal.SIGINT else EXPECTED_STATUS[signum]
