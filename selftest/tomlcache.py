@@ -6,7 +6,8 @@ The copy lives in `__pycache__/NAME.json` beside the file, or, where that folder
 written (a system-wide install), in the user's cache folder. It holds the file's size and
 modification time and is used only while both still match, like a .pyc; a missing, stale or
 unreadable copy means parsing the file again. When Python writes no bytecode
-(`PYTHONDONTWRITEBYTECODE`, `python -B`: common in container images) nothing is written beside
+(`PYTHONDONTWRITEBYTECODE`, `python -B`: common in container images), or writes it elsewhere
+(`PYTHONPYCACHEPREFIX`), nothing is written beside
 the file, but the user's cache folder is still used: it is selftest's own cache, not bytecode,
 and without it every `explain` would parse the whole catalog again.
 """
@@ -38,7 +39,9 @@ def load(path: Path) -> dict[str, Any]:
         if cached is not None:
             return cached
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    for place in places[1:] if sys.dont_write_bytecode else places:
+    # Where Python writes no __pycache__ beside sources (-B, or a PYTHONPYCACHEPREFIX), neither
+    # does this.
+    for place in places[1:] if sys.dont_write_bytecode or sys.pycache_prefix else places:
         if _write(place, key, data):
             break
     return data

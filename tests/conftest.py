@@ -7,10 +7,37 @@ tests' loopback traffic through it.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+
+def _cache_bytecode() -> None:
+    """Under PYTHONDONTWRITEBYTECODE (this sandbox, many container images) every pytest worker
+    re-did the assertion rewriting of every test module (~4 s of CPU each) and every Python the
+    tests start re-compiled selftest (~0.25 s each, dozens of them): about 25 s of the suite's
+    CPU. The bytecode goes to one folder outside the source tree instead (PYTHONPYCACHEPREFIX,
+    inherited by the workers and every subprocess), so nothing is written beside the sources,
+    which is what the variable is usually set for. A prefix the user chose is kept as it is.
+    """
+    if not sys.dont_write_bytecode or sys.pycache_prefix:
+        return
+    prefix = Path(__file__).resolve().parent.parent / ".pytest_cache" / "pycache"
+    try:
+        prefix.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    sys.pycache_prefix = str(prefix)
+    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+_cache_bytecode()
 
 _PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
                     "ALL_PROXY", "no_proxy", "NO_PROXY")

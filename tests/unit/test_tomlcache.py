@@ -16,6 +16,7 @@ from selftest import tomlcache
 def writes_allowed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Bytecode (and so copies) may be written; the user's cache folder is a temporary one."""
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
 
 
@@ -74,6 +75,18 @@ def test_nothing_beside_the_file_without_bytecode(tmp_path: Path,
     assert not (folder / "__pycache__").exists()
     assert len(os.listdir(tmp_path / "user-cache" / "selftest")) == 1
     assert tomlcache.load(path) == {"name": "first"}
+
+
+def test_nothing_beside_the_file_under_a_pycache_prefix(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PYTHONPYCACHEPREFIX: Python writes no __pycache__ beside sources, and neither does this."""
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = data_file(folder)
+    assert tomlcache.load(path) == {"name": "first"}
+    assert not (folder / "__pycache__").exists()
+    assert len(os.listdir(tmp_path / "user-cache" / "selftest")) == 1
 
 
 def test_dates_are_parsed_each_time(tmp_path: Path) -> None:
