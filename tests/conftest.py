@@ -49,6 +49,22 @@ def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto` (pyproject's addopts): two workers per CPU, at most four more than CPUs.
+
+    Most of the suite's wall time is waiting, not computing: the clock check's bisection waits
+    for the fake's second ticks, timeouts run out, PHP and subprocesses start. With one worker
+    per CPU the CPUs were idle half of the time; on 2 CPUs 4 workers took the suite from ~100 s
+    to ~68 s for ~7 % more CPU (BENCHMARKS.md, section suite). PYTEST_XDIST_AUTO_NUM_WORKERS
+    and `-n logical` still decide as xdist documents.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
+        return None
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (cpus or 1), (cpus or 1) + 4)
+
+
 #: Responses kept at most for the contract test (a whole suite sends far fewer).
 _MAX_RECORDED = 200_000
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from explain_strategies import pasted_text
 from hypothesis import HealthCheck, given, settings
 
@@ -15,6 +16,7 @@ from selftest.commands.explain import render
 from selftest.explain import MAX_FINDINGS, explain
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(pasted_text())

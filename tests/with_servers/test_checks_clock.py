@@ -24,6 +24,7 @@ def measure(offset_s: float, tmp_path: Path) -> clock.CheckResult:
         return clock.run(Context(options))
 
 
+@pytest.mark.slow
 def test_small_skew_is_measured_sub_second(tmp_path: Path) -> None:
     """A server 0.4 s ahead is measured to within 50 ms, with at most 8 requests, and passes."""
     result = measure(0.4, tmp_path)
@@ -33,6 +34,7 @@ def test_small_skew_is_measured_sub_second(tmp_path: Path) -> None:
     assert result.evidence["error_s"] <= 0.05
 
 
+@pytest.mark.slow
 def test_server_far_behind_fails_as_exp_too_far(tmp_path: Path) -> None:
     """A local clock 45 s ahead of the server fails with the 'exp' too far diagnosis."""
     result = measure(-45, tmp_path)
@@ -65,6 +67,7 @@ def test_judgement_against_the_jwt_window(skew_s: float, status: str,
     assert finding.diagnosis == ids
 
 
+@pytest.mark.slow
 def test_clock_over_plain_http_is_not_box_clock() -> None:
     """Over plain http nothing proves the Date header is Box's: the clock check only warns."""
     with serve_minibox(MiniBox()) as box:

@@ -22,7 +22,7 @@ from selftest.scenario import load_all
 
 #: One worker runs this file (pytest-xdist --dist loadgroup), so the replay of every scenario,
 #: the file's expensive part, is made once per session, not once per worker.
-pytestmark = [needs_php, pytest.mark.slow, pytest.mark.xdist_group("php-replay")]
+pytestmark = [needs_php, pytest.mark.xdist_group("php-replay")]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +32,7 @@ def php_results() -> dict[str, Result]:
         return {r.scenario: r for r in runner.run_all(load_all(), run=replayer.run)}
 
 
+@pytest.mark.slow
 def test_every_replayable_scenario_agrees(php_results: dict[str, Result]) -> None:
     """No replay fails: each code and each explained message is the expected one."""
     failed = {k: r.reason for k, r in php_results.items() if r.verdict == "fail"}
@@ -40,12 +41,14 @@ def test_every_replayable_scenario_agrees(php_results: dict[str, Result]) -> Non
     assert len(passed) >= 70, "too few scenarios were replayed through PHP"
 
 
+@pytest.mark.slow
 def test_every_skip_says_why(php_results: dict[str, Result]) -> None:
     """A scenario PHP cannot express is skipped with the reason, never silently."""
     assert all(r.reason for r in php_results.values() if r.verdict == "skip")
     assert "CURLOPT_POSTFIELDSIZE_LARGE" in php_results["curl-27"].reason
 
 
+@pytest.mark.slow
 def test_libcurl7_differences_are_the_scenarios_own(php_results: dict[str, Result]) -> None:
     """On libcurl 7 the 407 tunnel is a 56 that still explains to the proxy's 407."""
     result = php_results["curl-7-proxy-auth-required"]
@@ -56,6 +59,7 @@ def test_libcurl7_differences_are_the_scenarios_own(php_results: dict[str, Resul
     assert "56" in result.client["differs_because"]
 
 
+@pytest.mark.slow
 def test_names_that_must_fail_are_answered_locally(php_results: dict[str, Result]) -> None:
     """.onion names are asked of the jail's own DNS server, in a network with only loopback."""
     for scenario, name in (("curl-6", "box-api.onion"), ("curl-5", "proxy.onion")):

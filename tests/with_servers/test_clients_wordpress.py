@@ -27,7 +27,7 @@ _DEFAULT = Path.home() / ".cache/selftest/wordpress/usr/share/wordpress"
 
 #: One worker runs this file (pytest-xdist --dist loadgroup), so the replay of every scenario,
 #: the file's expensive part, is made once per session, not once per worker.
-pytestmark = [needs_php, pytest.mark.slow, pytest.mark.xdist_group("wordpress-replay")]
+pytestmark = [needs_php, pytest.mark.xdist_group("wordpress-replay")]
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +47,7 @@ def wp_results(wp_path: str) -> dict[str, Result]:
         return {r.scenario: r for r in runner.run_all(load_all(), run=replayer.run)}
 
 
+@pytest.mark.slow
 def test_every_replayable_scenario_agrees(wp_results: dict[str, Result]) -> None:
     """No replay fails: each code or status and each explained message is the expected one."""
     failed = {k: r.reason for k, r in wp_results.items() if r.verdict == "fail"}
@@ -54,6 +55,7 @@ def test_every_replayable_scenario_agrees(wp_results: dict[str, Result]) -> None
     assert sum(r.verdict == "pass" for r in wp_results.values()) >= 30
 
 
+@pytest.mark.slow
 def test_wordpress_own_words_are_explained(wp_results: dict[str, Result]) -> None:
     """WordPress's redirect and URL errors carry no cURL code, and still explain right."""
     assert wp_results["curl-47"].observed["message"].startswith("Too many redirects")
@@ -62,6 +64,7 @@ def test_wordpress_own_words_are_explained(wp_results: dict[str, Result]) -> Non
     assert wp_results["curl-3"].observed["explain"] == ["curl:3"]
 
 
+@pytest.mark.slow
 def test_what_wordpress_cannot_say_is_skipped_with_why(wp_results: dict[str, Result]) -> None:
     """FTP, HTTP/1.0 and libcurl-only options are skips that name what WordPress lacks."""
     assert "only http:// and https://" in wp_results["curl-9"].reason

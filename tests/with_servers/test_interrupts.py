@@ -96,6 +96,7 @@ def test_serve_stops_and_cleans_up_on_a_stop_signal(tmp_path: Path, signum: int,
     assert done.left == []
 
 
+@pytest.mark.slow
 @_STOPS
 def test_pytest_plugin_session_unwinds_on_a_stop_signal(tmp_path: Path, signum: int) -> None:
     """Scenario items under pytest: the session stops, servers and files go, exit 2/143/129."""

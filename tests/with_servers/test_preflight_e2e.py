@@ -41,6 +41,7 @@ def box() -> Iterator[RunningBox]:
         yield fake
 
 
+@pytest.mark.slow
 def test_clean_fake_passes_everything(box: RunningBox, capsys: pytest.CaptureFixture[str]) -> None:
     """Against a healthy fake every check passes and the exit status is 0."""
     status, checks = preflight(box, capsys, "--backup-size", "2G")
@@ -50,6 +51,7 @@ def test_clean_fake_passes_everything(box: RunningBox, capsys: pytest.CaptureFix
     assert abs(checks["clock"]["evidence"]["skew_s"]) <= 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("offset_s", "diagnosis", "words"), [
     (120.0, "oauth:invalid_grant:exp", "behind Box"),
     (-120.0, "oauth:invalid_grant:exp-too-far", "ahead of Box"),

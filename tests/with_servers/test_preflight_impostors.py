@@ -67,6 +67,7 @@ KINDS = ["plain-200", "captive-portal", "portal-https", "other-api", "http-not-h
          "stalling-proxy"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_check_passes_an_impostor(kind: str, capsys: pytest.CaptureFixture[str],
                                      monkeypatch: pytest.MonkeyPatch) -> None:

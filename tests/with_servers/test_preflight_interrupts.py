@@ -94,6 +94,7 @@ def test_latin1_terminal_never_gets_a_traceback(tmp_path: Path) -> None:
     assert b"All-in-One WP Migration -> Settings -> Box" in done.stdout
 
 
+@pytest.mark.slow
 def test_hanging_php_is_killed_with_its_children(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A `php` on PATH that hangs (and starts a child) is bounded by the run's deadline, killed

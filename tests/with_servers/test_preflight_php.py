@@ -56,6 +56,7 @@ def box() -> Iterator[RunningBox]:
         yield fake
 
 
+@pytest.mark.slow
 def test_clean_pass_through_php(box: RunningBox, capsys: pytest.CaptureFixture[str]) -> None:
     """Every check passes through PHP's cURL, and says which stack made its requests."""
     status, checks = preflight(box, capsys, "--client", "php", "--backup-size", "2G")
@@ -75,6 +76,7 @@ def test_second_opinion_by_default(box: RunningBox, capsys: pytest.CaptureFixtur
         assert set(check["evidence"]["stacks"]) == {"pycurl", "php"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("offset_s", [120.0, -120.0])
 def test_clock_skew_agrees(offset_s: float, capsys: pytest.CaptureFixture[str]) -> None:
     """A fake clock 120 s off: PHP's and pycurl's clock checks name the same JWT cause."""

@@ -120,6 +120,7 @@ def test_the_probe_keeps_to_php_72_syntax() -> None:
     assert not re.search(r"^\s*(require|include)", text, re.MULTILINE)  # self-contained
 
 
+@pytest.mark.slow
 @needs_php
 def test_clean_pass(script: Path, box: RunningBox, tmp_path: Path,
                     capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,6 +129,7 @@ def test_clean_pass(script: Path, box: RunningBox, tmp_path: Path,
     assert {status for status, _ in seen.values()} == {"pass"}
 
 
+@pytest.mark.slow
 @needs_php
 @pytest.mark.parametrize("offset_s", [120.0, -120.0])
 def test_clock_skew(offset_s: float, script: Path, tmp_path: Path,
@@ -138,6 +140,7 @@ def test_clock_skew(offset_s: float, script: Path, tmp_path: Path,
     assert seen["clock"][0] == "fail"
 
 
+@pytest.mark.slow
 @needs_php
 def test_quota_full(script: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A full account: quota fails with storage_limit_exceeded both ways."""
@@ -146,6 +149,7 @@ def test_quota_full(script: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "box:storage_limit_exceeded" in seen["quota"][1]
 
 
+@pytest.mark.slow
 @needs_php
 def test_401(script: Path, box: RunningBox, tmp_path: Path,
              capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,6 +161,7 @@ def test_401(script: Path, box: RunningBox, tmp_path: Path,
     assert token not in printed and box.token not in printed
 
 
+@pytest.mark.slow
 @needs_php
 def test_proxy_407(script: Path, box: RunningBox, tmp_path: Path,
                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -166,6 +171,7 @@ def test_proxy_407(script: Path, box: RunningBox, tmp_path: Path,
     assert seen["proxy"][0] == "fail" and "http:407" in seen["proxy"][1]
 
 
+@pytest.mark.slow
 @needs_php
 def test_untrusted_ca(script: Path, box: RunningBox, tmp_path: Path,
                       capsys: pytest.CaptureFixture[str]) -> None:
@@ -174,6 +180,7 @@ def test_untrusted_ca(script: Path, box: RunningBox, tmp_path: Path,
     assert seen["tls"][0] == "fail" and "curl:60" in seen["tls"][1]
 
 
+@pytest.mark.slow
 @needs_php
 def test_probe_json_names_the_stack(script: Path, box: RunningBox, tmp_path: Path) -> None:
     """The probe reports PHP's and libcurl's versions and PHP's CA and proxy settings."""
@@ -199,6 +206,7 @@ def test_php_is_only_needed_on_the_probed_host() -> None:
     assert source().startswith("<?php")
 
 
+@pytest.mark.slow
 @needs_php
 def test_the_probe_keeps_its_deadline(script: Path, tmp_path: Path) -> None:
     """A Box host that accepts and never answers: every request ends at the probe's deadline
@@ -213,6 +221,7 @@ def test_the_probe_keeps_its_deadline(script: Path, tmp_path: Path) -> None:
     assert doc["options"]["timeout_s"] == 2
 
 
+@pytest.mark.slow
 @needs_php
 def test_inside_wordpress(script: Path, box: RunningBox, tmp_path: Path,
                           capsys: pytest.CaptureFixture[str]) -> None:

@@ -114,6 +114,7 @@ def test_direct_upload_preflight_and_quota(client: BoxClient, fake: Served) -> N
     assert info.status_code == 403 and info.code == "storage_limit_exceeded"
 
 
+@pytest.mark.slow
 def test_chunked_upload_download_and_range(client: BoxClient, fake: Served,
                                            tmp_path: Path) -> None:
     """A 40 MB backup through upload_big_file; the 302 download and a range give it back."""

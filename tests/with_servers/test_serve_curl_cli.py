@@ -51,6 +51,7 @@ def _exit_code_of_hint(runner: Runner, item: Scenario) -> int | None:
                           check=False).returncode
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CURL is None, reason="the curl command line tool is not installed")
 def test_curl_cli_sees_the_same_codes() -> None:
     """Each hinted curl command exits with the code the scenario expects of libcurl."""
