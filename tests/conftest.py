@@ -8,6 +8,7 @@ tests' loopback traffic through it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,17 @@ def _cache_bytecode() -> None:
 
 
 _cache_bytecode()
+
+
+def _sigint_as_in_a_terminal() -> None:
+    """A suite started in the background (`cmd &` in a script, nohup) inherits SIGINT ignored,
+    and so would every command a test starts: the tests that send one Ctrl-C would fail (an
+    ignored SIGINT stays ignored across exec). The tests start commands as a terminal would."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_sigint_as_in_a_terminal()
 
 _PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
                     "ALL_PROXY", "no_proxy", "NO_PROXY")
