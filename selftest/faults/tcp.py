@@ -24,20 +24,26 @@ class Refuse:
     def __init__(self, *, port: int = 0) -> None:
         self.port = port
         self.urls: dict[str, str] = {}
+        self._held: socket.socket | None = None
 
     def start(self) -> None:
         if not self.port:
-            # Bind to learn a free port, then close: nobody listens there any more.
-            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            probe.bind((LOOPBACK, 0))
-            self.port = probe.getsockname()[1]
-            probe.close()
+            # Bound, never listening: a SYN to it is answered with RST (refused), and no other
+            # server of the run can be given the port meanwhile (closed at once, it was free
+            # for the next bind to port 0: scenarios run side by side).
+            held = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.bind((LOOPBACK, 0))
+            self.port = held.getsockname()[1]
+            self._held = held
         hostport = f"{LOOPBACK}:{self.port}"
         self.urls = {"url": f"http://{hostport}", "host": LOOPBACK, "port": str(self.port),
                      "hostport": hostport}
 
     def stop(self) -> None:
-        """Nothing runs."""
+        """Nothing runs; the port is given back."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
 
 @register("reset-on-accept")

@@ -122,3 +122,19 @@ def test_stop_leaves_a_handlers_socket_to_the_handler() -> None:
     finally:
         server.stop()
     assert woke.is_set() and seen == {"read": b"", "open": True}
+
+
+def test_refuse_keeps_its_port_from_other_servers() -> None:
+    """refuse's port is refused, and no server started meanwhile can be given it (scenarios
+    run side by side: a port given back at once went to the next bind to port 0)."""
+    server = faults.create("refuse")
+    server.start()
+    try:
+        port = int(server.urls["port"])
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+        other = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with other, pytest.raises(OSError, match="in use"):
+            other.bind(("127.0.0.1", port))
+    finally:
+        server.stop()
