@@ -44,15 +44,16 @@ def _children_cpu() -> float:
 def one_run(extra: list[str]) -> tuple[float, float, str, int]:
     """(wall s, CPU s, pytest's closing line, exit status) of one fresh pytest run."""
     cpu, started = _children_cpu(), time.monotonic()
+    # Wide lines: pytest cuts a failure's summary line at the terminal width (80 in a pipe).
     done = subprocess.run([*PYTEST, *extra], capture_output=True, text=True, check=False,
-                          cwd=ROOT)
+                          cwd=ROOT, env={**os.environ, "COLUMNS": "400"})
     wall = time.monotonic() - started
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     closing = (re.sub(r"=+", "", lines[-1]).strip() if lines
                else f"no output (exit {done.returncode})")
     failed = [line for line in lines if line.startswith(("FAILED", "ERROR"))]
     if failed:
-        closing += " — " + "; ".join(failed[:5])
+        closing += " — " + "; ".join(line[:300] for line in failed[:5])
     return wall, _children_cpu() - cpu, closing, done.returncode
 
 
