@@ -67,9 +67,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
     Most of the suite's wall time is waiting, not computing: the clock check's bisection waits
     for the fake's second ticks, timeouts run out, PHP and subprocesses start. With one worker
-    per CPU the CPUs were idle half of the time; on 2 CPUs 4 workers took the suite from ~100 s
-    to ~68 s for ~7 % more CPU (BENCHMARKS.md, section suite). PYTEST_XDIST_AUTO_NUM_WORKERS
-    and `-n logical` still decide as xdist documents.
+    per CPU the CPUs were idle half of the time: on 2 shared CPUs, back to back, 2 workers took
+    100 s (93 s of CPU), 4 workers 68 s (100 s of CPU). PYTEST_XDIST_AUTO_NUM_WORKERS and
+    `-n logical` still decide as xdist documents.
     """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
         return None
