@@ -32,6 +32,8 @@ from sections import write_section
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_S = 45.0
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+#: The machine's 1-minute load average as each run started (the machine is shared).
+LOADS: list[float] = []
 #: The quick loop README documents.
 QUICK = ["-m", "not slow and not live"]
 
@@ -72,8 +74,10 @@ def measure(extra: list[str], runs: int, busy: int) -> tuple[list[float], list[f
     walls, cpus, failures = [], [], []
     try:
         for index in range(runs):
+            LOADS.append(os.getloadavg()[0])
             wall, cpu, closing, status = one_run(extra)
-            print(f"  run {index + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU: {closing}", flush=True)
+            print(f"  run {index + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU, load average "
+                  f"{LOADS[-1]:.1f} before: {closing}", flush=True)
             walls.append(wall)
             cpus.append(cpu)
             if status != 0:
@@ -116,7 +120,8 @@ def main() -> int:
     body = "\n".join([
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.platform()}, Python "
         f"{platform.python_version()}; {cpus} CPUs, shared (load average {load_before:.1f} "
-        f"before, {os.getloadavg()[0]:.1f} after: other work was running); `python "
+        f"before, {min(LOADS):.1f}–{max(LOADS):.1f} as the runs started, "
+        f"{os.getloadavg()[0]:.1f} after: other work was running); `python "
         f"tests/bench/bench_suite.py --runs {args.runs} --busy-cores {args.busy_cores}`. Each run "
         "is a fresh `python -m pytest -q -p no:cacheprovider` (`-n auto`: 2 workers per CPU, "
         f"tests/conftest.py); SELFTEST_WP_PATH: {wordpress}. CPU is user + system of pytest and "
