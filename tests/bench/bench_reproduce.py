@@ -1,15 +1,15 @@
 """Benchmark: `selftest reproduce` (all, and per layer), its exit on SIGTERM; into BENCHMARKS.md.
 
-Not collected by pytest (the name does not start with test_). Run it with `tox -e bench` or
-`python tests/bench/bench_reproduce.py [--runs N] [--suite-runs N]`. Each run is a fresh process,
-as a user or CI runs it. Figures are the median of the runs with min-max; the load average of the
-machine is printed beside them (the bench machine is shared). Targets (issue 14): all scenarios
-≤ 3 s, the curl layer ≤ 1.5 s, the test suite ≤ 45 s. `--jobs 1` (one scenario at a time, as
-before the parallel runner) is measured for comparison. CPU is the user+system time of the run
-and its children (a C compiler, a child Python): with one interpreter lock, a run whose CPU
-nears its wall is bound by computing, not by waiting. Groups start longest first by the
-durations earlier runs recorded (selftest/durations.py), as for a user who runs it again.
-Exits 1 when a target is missed or a scenario fails.
+Not collected by pytest (the name does not start with test_). Run it with `tox -e bench` or `python
+tests/bench/bench_reproduce.py [--runs N]`. Each run is a fresh process, as a user or CI runs it.
+Figures are the median of the runs with min-max; the load average of the machine is printed beside
+them (the bench machine is shared). Targets (issue 14): all scenarios ≤ 3 s, the curl layer ≤ 1.5 s
+(the test suite's target is bench_suite.py's). `--jobs 1` (one scenario at a time, as before the
+parallel runner) is measured for comparison. CPU is the user+system time of the run and its
+children (a C compiler, a child Python): with one interpreter lock, a run whose CPU nears its wall
+is bound by computing, not by waiting. Groups start longest first by the durations earlier runs
+recorded (selftest/durations.py), as for a user who runs it again. Exits 1 when a target is missed
+or a scenario fails.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import resource
 import signal
 import statistics
@@ -28,9 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from sections import write_section
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
-BEGIN, END = "<!-- section: reproduce -->", "<!-- /section: reproduce -->"
 #: (label, extra arguments, target in s or None)
 SELECTIONS: list[tuple[str, list[str], float | None]] = [
     ("all", [], 3.0), ("all, `--jobs 1`", ["--jobs", "1"], None),
@@ -38,7 +38,6 @@ SELECTIONS: list[tuple[str, list[str], float | None]] = [
     ("`--layer box`", ["--layer", "box"], None), ("`--layer oauth`", ["--layer", "oauth"], None),
     ("`--layer plugin`", ["--layer", "plugin"], None),
 ]
-SUITE_TARGET_S = 45.0
 
 
 def _children_cpu() -> float:
@@ -67,13 +66,6 @@ def sigterm_exit() -> tuple[float, int, int]:
     return done.exit_s, done.returncode, len(done.left)
 
 
-def suite_run() -> float:
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                   capture_output=True, check=False, cwd=ROOT)
-    return time.monotonic() - started
-
-
 def spread(values: list[float]) -> str:
     return (f"{statistics.median(values):.2f} s | {min(values):.2f}–{max(values):.2f} s "
             f"| {len(values)}")
@@ -89,10 +81,9 @@ def row(label: str, walls: list[float], cpus: list[float], target: float | None,
             f"| {count} |")
 
 
-def section(rows: list[str], exits: list[tuple[float, int, int]], suite: list[float],
+def section(rows: list[str], exits: list[tuple[float, int, int]],
             load: tuple[float, float]) -> str:
     lines = [
-        BEGIN, "## reproduce", "",
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.platform()}, Python "
         f"{platform.python_version()}; {os.cpu_count()} CPUs, shared (load average "
         f"{load[0]:.1f} before, {load[1]:.1f} after: other work was running); "
@@ -112,31 +103,12 @@ def section(rows: list[str], exits: list[tuple[float, int, int]], suite: list[fl
         "ms), so what is running then is one of the long ones (0.25 s when groups started "
         "by size, before 2026-12-02).",
     ]
-    if suite:
-        met = "yes" if statistics.median(suite) <= SUITE_TARGET_S else "no"
-        lines += ["", "| test suite (`python -m pytest`, `-n auto`) | target | median | "
-                  "min–max | runs | met |", "|---|---|---|---|---|---|",
-                  f"| wall clock | ≤ {SUITE_TARGET_S:g} s | {spread(suite)} | {met} |"]
-    lines.append(END)
     return "\n".join(lines)
-
-
-def write(text: str) -> None:
-    path = ROOT / "BENCHMARKS.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(updated, encoding="utf-8")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--suite-runs", type=int, default=0,
-                        help="also time the whole test suite this many times (minutes each)")
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
@@ -151,10 +123,9 @@ def main() -> int:
         rows.append(row(label, walls, cpus, target, verdicts))
         ok = ok and (target is None or statistics.median(walls) <= target)
     exits = [sigterm_exit() for _ in range(args.runs)]
-    suite = [suite_run() for _ in range(args.suite_runs)]
-    text = section(rows, exits, suite, (load_before, os.getloadavg()[0]))
+    text = section(rows, exits, (load_before, os.getloadavg()[0]))
     if not args.no_write:
-        write(text)
+        write_section(ROOT / "BENCHMARKS.md", "reproduce", "reproduce", text)
     print(text)
     return 0 if ok else 1
 
