@@ -23,6 +23,16 @@ fault = "fakebox"
 step = "box-sequence"
 """
 
+#: A shared set-up file (`include = "setup/..."`): one folder, its id saved as folder_id.
+INCLUDE = """about = "a folder"
+[[requests]]
+method = "POST"
+path = "/2.0/folders"
+json = { name = "inc-{unique}", parent = { id = "0" } }
+expect_status = 201
+save = { folder_id = "id" }
+"""
+
 
 def write(folder: Path, name: str, body: str, documents: str = "curl:52") -> Path:
     """Write `folder/name.toml`: the head for `name` and `documents`, then `body`."""

@@ -65,16 +65,6 @@ def test_the_step_gets_its_server_not_a_registry() -> None:
     assert not hasattr(faults.fakebox, "running_fake")  # type: ignore[attr-defined]
 
 
-INCLUDE = """about = "a folder"
-[[requests]]
-method = "POST"
-path = "/2.0/folders"
-json = { name = "inc-{unique}", parent = { id = "0" } }
-expect_status = 201
-save = { folder_id = "id" }
-"""
-
-
 def test_selftests_own_includes_are_found_from_any_folder(tmp_path: Path) -> None:
     """A user's scenario may include the shipped scenarios/setup/ files."""
     path = write(tmp_path, "own", BOX + '[[client.requests]]\ninclude = "setup/folder.toml"\n'

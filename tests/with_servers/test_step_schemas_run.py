@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from scenario_files import BOX, MISSPELT, write
+from scenario_files import BOX, INCLUDE, MISSPELT, write
 
 from selftest import faults
 from selftest.cli import main
@@ -90,16 +90,6 @@ curl_code = [0]
     assert shown["setup_failed"]["what"].startswith("request 1 of 2")
     assert "status 404" in shown["setup_failed"]["reason"]
     assert shown["observed"] == {}
-
-
-INCLUDE = """about = "a folder"
-[[requests]]
-method = "POST"
-path = "/2.0/folders"
-json = { name = "inc-{unique}", parent = { id = "0" } }
-expect_status = 201
-save = { folder_id = "id" }
-"""
 
 
 def test_an_include_stands_for_its_requests(tmp_path: Path) -> None:
