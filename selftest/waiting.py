@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from collections.abc import Iterator
 
 
@@ -30,9 +31,19 @@ def sigterm_sets(stop: threading.Event) -> Iterator[threading.Event]:
             signal.signal(signum, handler)
 
 
+#: How often the waiting main thread looks at `stop` (the delay a stop signal may see).
+POLL_S = 0.05
+
+
 def wait_until_stopped(stop: threading.Event | None = None) -> None:
-    """Return on Ctrl-C, on SIGTERM/SIGHUP (on the main thread), or once `stop` is set."""
+    """Return on Ctrl-C, on SIGTERM/SIGHUP (on the main thread), or once `stop` is set.
+
+    It polls `is_set()` and sleeps instead of calling `stop.wait()`: the SIGTERM/SIGHUP handler
+    runs on this same thread and calls `stop.set()`, and `wait()` holds the Event's lock (not
+    reentrant) for a few bytecodes on every wake-up. A signal landing there made `set()` wait for
+    a lock its own thread held, and `serve` hung for good (seen once in a suite run under load).
+    """
     stop = stop or threading.Event()
     with sigterm_sets(stop), contextlib.suppress(KeyboardInterrupt):
-        while not stop.wait(0.2):
-            pass
+        while not stop.is_set():
+            time.sleep(POLL_S)
