@@ -47,14 +47,15 @@ def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str
     temporary entries appeared in `tmpdir`: the command has files that it must now remove.
     """
     tmpdir.mkdir(exist_ok=True)
-    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1",
+           "PYTHONFAULTHANDLER": "1"}
     process = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=cwd)
     try:
         _wait_until_busy(process, tmpdir, ready_line)
         sent = time.monotonic()
         process.send_signal(signum)
-        stdout, stderr = process.communicate(timeout=EXIT_GUARD_S)
+        stdout, stderr = communicate_or_dump(process, EXIT_GUARD_S)
         exit_s = time.monotonic() - sent
     finally:
         if process.poll() is None:
@@ -62,6 +63,23 @@ def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str
             process.communicate()
     left = sorted(str(p.relative_to(tmpdir)) for p in tmpdir.rglob("*"))
     return Interrupted(process.returncode, exit_s, stdout, stderr, left)
+
+
+def communicate_or_dump(process: subprocess.Popen[str], timeout_s: float) -> tuple[str, str]:
+    """`process.communicate()` within `timeout_s`; a process still running then is a hang: it
+    gets SIGABRT, so that Python's faulthandler (PYTHONFAULTHANDLER=1 in its environment) prints
+    every thread's stack, and the test fails with those stacks instead of a bare timeout."""
+    try:
+        return process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        try:
+            _, stderr = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+        raise AssertionError(f"{process.args!r} still ran {timeout_s:g} s after the signal; "
+                             f"its threads then:\n{stderr[-6000:]}") from None
 
 
 def _wait_until_busy(process: subprocess.Popen[str], tmpdir: Path,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from signalling import communicate_or_dump
 
 from selftest.checks import tls
 from selftest.checks.probes.context import Context, Options
@@ -36,7 +37,8 @@ def tarpit() -> Iterator[str]:
 def start(base: str, tmp_path: Path, client: str | None = "pycurl") -> subprocess.Popen[str]:
     """`selftest preflight` against `base`, TMPDIR its own; `client` None is the default path
     (PHP's cURL beside pycurl when php is on PATH)."""
-    env = dict(os.environ, BOX_ACCESS_TOKEN="t0ken-for-tests", TMPDIR=str(tmp_path / "tmp"))
+    env = dict(os.environ, BOX_ACCESS_TOKEN="t0ken-for-tests", TMPDIR=str(tmp_path / "tmp"),
+               PYTHONFAULTHANDLER="1")  # a hang prints its stacks (communicate_or_dump)
     (tmp_path / "tmp").mkdir()
     chosen = ["--client", client] if client else []
     return subprocess.Popen(
@@ -57,7 +59,7 @@ def interrupt(process: subprocess.Popen[str], *signals: int) -> tuple[str, str]:
     for signum in signals:
         process.send_signal(signum)
         time.sleep(0.05)
-    out, err = process.communicate(timeout=HANG_GUARD_S)
+    out, err = communicate_or_dump(process, HANG_GUARD_S)
     return "".join(seen) + out, err
 
 
