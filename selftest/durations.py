@@ -5,20 +5,19 @@ Scenarios of different servers run side by side, so a run ends when its longest 
 long group started last (a C compiler's work for curl:54, aioquic's import for curl:95) is the
 run's tail. Durations only order the work: results never depend on them, and a missing,
 unreadable or stale file only means the default guesses. The file is `durations.json` in the
-user's cache folder (`$XDG_CACHE_HOME/selftest` or `~/.cache/selftest`, as selftest.tomlcache
-uses), written atomically; each figure is the mean of the last one and the new one (a run on a
-loaded machine moves it only halfway).
+user's cache folder (`$XDG_CACHE_HOME/selftest` or `~/.cache/selftest`: tomlcache's), written
+atomically (tomlcache.write_atomic); each figure is the mean of the last one and the new one (a
+run on a loaded machine moves it only halfway).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
+
+from selftest.tomlcache import user_cache_folder, write_atomic
 
 #: Changes when the file's layout does.
 _FORMAT = 1
@@ -36,8 +35,7 @@ class Timed(Protocol):
 
 def path() -> Path:
     """Where the durations live."""
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(home) / "selftest" / "durations.json"
+    return user_cache_folder() / "durations.json"
 
 
 def load(where: Path | None = None) -> dict[str, float]:
@@ -63,19 +61,5 @@ def save(results: Iterable[Timed], where: Path | None = None) -> bool:
         before = known.get(result.scenario)
         now = float(result.duration_ms)
         known[result.scenario] = round(now if before is None else (before + now) / 2, 1)
-    return _write(place, {"format": _FORMAT, "durations_ms": dict(sorted(known.items()))})
-
-
-def _write(place: Path, document: dict[str, object]) -> bool:
-    temporary = place.with_name(f".{place.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        place.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle)
-        os.replace(temporary, place)  # a reader sees the old file or the new one, never half
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        return False
-    return True
+    return write_atomic(place, json.dumps({"format": _FORMAT,
+                                           "durations_ms": dict(sorted(known.items()))}))

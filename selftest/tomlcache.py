@@ -50,9 +50,14 @@ def load(path: Path) -> dict[str, Any]:
 def _places(path: Path) -> list[Path]:
     """Where a copy may live: beside the file, then in the user's cache folder."""
     name = f"{path.name}.json"
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
-    return [path.parent / "__pycache__" / name, Path(home) / "selftest" / f"{digest}-{name}"]
+    return [path.parent / "__pycache__" / name, user_cache_folder() / f"{digest}-{name}"]
+
+
+def user_cache_folder() -> Path:
+    """selftest's folder in the user's cache: `$XDG_CACHE_HOME/selftest` or ~/.cache/selftest."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(home) / "selftest"
 
 
 def _read(place: Path, key: list[int]) -> dict[str, Any] | None:
@@ -72,6 +77,12 @@ def _write(place: Path, key: list[int], data: dict[str, Any]) -> bool:
         text = json.dumps({"key": key, "data": data}, ensure_ascii=False)
     except (TypeError, ValueError):  # a TOML date or time: JSON has no such type
         return False
+    return write_atomic(place, text)
+
+
+def write_atomic(place: Path, text: str) -> bool:
+    """Write `text` to `place` so that a reader sees the old file or the new one, never half of
+    it (a temporary file beside it, then a rename); False when it cannot be written."""
     temporary = place.with_name(f".{place.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         place.parent.mkdir(parents=True, exist_ok=True)
