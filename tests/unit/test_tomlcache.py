@@ -64,10 +64,15 @@ def test_the_user_cache_when_beside_cannot_be_written(tmp_path: Path) -> None:
     assert tomlcache.load(path) == {"name": "first"}
 
 
-def test_nothing_beside_the_file_without_bytecode(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """PYTHONDONTWRITEBYTECODE (or -B): no __pycache__ beside the file; the user cache serves."""
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+@pytest.mark.parametrize(("setting", "value"), [
+    ("dont_write_bytecode", True),  # PYTHONDONTWRITEBYTECODE or -B
+    ("pycache_prefix", "prefix"),  # PYTHONPYCACHEPREFIX: a folder of its own (under tmp_path)
+])
+def test_nothing_beside_the_file_when_python_writes_no_bytecode_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, value: object) -> None:
+    """When Python writes no __pycache__ beside sources, neither does this: the user cache
+    serves, and serves again."""
+    monkeypatch.setattr(sys, setting, str(tmp_path / value) if isinstance(value, str) else value)
     folder = tmp_path / "data"
     folder.mkdir()
     path = data_file(folder)
@@ -75,18 +80,6 @@ def test_nothing_beside_the_file_without_bytecode(tmp_path: Path,
     assert not (folder / "__pycache__").exists()
     assert len(os.listdir(tmp_path / "user-cache" / "selftest")) == 1
     assert tomlcache.load(path) == {"name": "first"}
-
-
-def test_nothing_beside_the_file_under_a_pycache_prefix(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """PYTHONPYCACHEPREFIX: Python writes no __pycache__ beside sources, and neither does this."""
-    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
-    folder = tmp_path / "data"
-    folder.mkdir()
-    path = data_file(folder)
-    assert tomlcache.load(path) == {"name": "first"}
-    assert not (folder / "__pycache__").exists()
-    assert len(os.listdir(tmp_path / "user-cache" / "selftest")) == 1
 
 
 def test_dates_are_parsed_each_time(tmp_path: Path) -> None:
