@@ -1,5 +1,6 @@
 """Small loopback servers for the preflight tests: a scriptable Box-like API, a TLS-intercepting
-proxy, and a DNS server. Each binds 127.0.0.1 port 0 and stops in its context manager's exit.
+proxy, a DNS server, the two fake Boxes the end-to-end runs use, and the in-process `preflight
+--json` run against one. Each binds 127.0.0.1 port 0 and stops in its context manager's exit.
 (Helpers only: this module holds no tests.)
 """
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import json
 import select
 import socket
 import ssl
@@ -17,9 +19,38 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 import trustme
 from dnslib import AAAA, QTYPE, RCODE, RR, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from selftest.cli import main
+from selftest.fakebox.server import RunningBox, running
+
+GB = 1024**3
+
+
+def healthy_box() -> contextlib.AbstractContextManager[RunningBox]:
+    """A fake Box over TLS with room to spare: 10 GB, 1 GB used, 5 GB files allowed."""
+    return running(tls=True, space_amount=10 * GB, space_used=GB, max_upload_size=5 * GB)
+
+
+def full_box() -> contextlib.AbstractContextManager[RunningBox]:
+    """A fake Box over TLS whose account has 1000 bytes left."""
+    return running(tls=True, space_amount=10 * GB, space_used=10 * GB - 1000)
+
+
+def preflight_json(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,
+                   token: str | None = None, cacert: bool = True
+                   ) -> tuple[int, dict[str, dict[str, Any]]]:
+    """`selftest preflight --json` in-process against `box` (its token unless `token`, its CA
+    unless not `cacert`); (exit status, checks by name)."""
+    argv = ["preflight", "--json", "--api-base", box.url, "--upload-base", box.upload_url,
+            "--timeout", "30", *(["--cacert", box.ca or ""] if cacert else []), *extra]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BOX_ACCESS_TOKEN", token if token is not None else box.token)
+        status = main(argv)
+    return status, {c["check"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
 
 #: (method, path, headers, body) -> (status, headers, body)
 Route = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]

@@ -12,32 +12,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from preflight_servers import InterceptingProxy
+from preflight_servers import InterceptingProxy, full_box, healthy_box
+from preflight_servers import preflight_json as preflight
 
-from selftest.cli import main
 from selftest.fakebox.model import Item
 from selftest.fakebox.server import RunningBox, running
 from selftest.fakebox.tree import add_item
 from selftest.faults import start_fault
 
-GB = 1024**3
-
-
-def preflight(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,
-              token: str | None = None) -> tuple[int, dict[str, dict[str, Any]]]:
-    """Run the command in-process with --json; (exit status, checks by name)."""
-    argv = ["preflight", "--json", "--api-base", box.url, "--upload-base", box.upload_url,
-            "--cacert", box.ca or "", "--timeout", "30", *extra]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BOX_ACCESS_TOKEN", token if token is not None else box.token)
-        status = main(argv)
-    out = capsys.readouterr().out
-    return status, {c["check"]: c for c in json.loads(out)["checks"]}
-
 
 @pytest.fixture
 def box() -> Iterator[RunningBox]:
-    with running(tls=True, space_amount=10 * GB, space_used=GB, max_upload_size=5 * GB) as fake:
+    with healthy_box() as fake:
         yield fake
 
 
@@ -86,7 +72,7 @@ def test_bad_token(box: RunningBox, kind: str, capsys: pytest.CaptureFixture[str
 
 def test_storage_full(capsys: pytest.CaptureFixture[str]) -> None:
     """A full account fails quota with storage_limit_exceeded, from users/me and the preflight."""
-    with running(tls=True, space_amount=10 * GB, space_used=10 * GB - 1000) as fake:
+    with full_box() as fake:
         status, checks = preflight(fake, capsys, "--only", "quota", "--backup-size", "500MB")
     quota = checks["quota"]
     assert status == 1

@@ -7,13 +7,14 @@ the difference is reported plainly, PHP's view deciding.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from php_here import needs_php
+from preflight_servers import full_box, healthy_box
+from preflight_servers import preflight_json as preflight
 
 from selftest.cli import main
 from selftest.clients import opinions, php
@@ -21,21 +22,7 @@ from selftest.fakebox.server import RunningBox, running
 from selftest.faults import start_fault
 from selftest.faults._certs import pki
 
-GB = 1024**3
-
-
 pytestmark = needs_php
-
-
-def preflight(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,
-              token: str | None = None, cacert: bool = True) -> tuple[int, dict[str, Any]]:
-    """Run the command in-process with --json; (exit status, checks by name)."""
-    argv = ["preflight", "--json", "--api-base", box.url, "--upload-base", box.upload_url,
-            "--timeout", "30", *(["--cacert", box.ca or ""] if cacert else []), *extra]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BOX_ACCESS_TOKEN", token if token is not None else box.token)
-        status = main(argv)
-    return status, {c["check"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
 
 
 def both(box: RunningBox, capsys: pytest.CaptureFixture[str], *extra: str,
@@ -52,7 +39,7 @@ def _statuses(checks: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
 
 @pytest.fixture
 def box() -> Iterator[RunningBox]:
-    with running(tls=True, space_amount=10 * GB, space_used=GB, max_upload_size=5 * GB) as fake:
+    with healthy_box() as fake:
         yield fake
 
 
@@ -88,7 +75,7 @@ def test_clock_skew_agrees(offset_s: float, capsys: pytest.CaptureFixture[str]) 
 
 def test_quota_full_agrees(capsys: pytest.CaptureFixture[str]) -> None:
     """A full account fails quota the same way through both stacks."""
-    with running(tls=True, space_amount=10 * GB, space_used=10 * GB - 1000) as fake:
+    with full_box() as fake:
         py, ph = both(fake, capsys, "--only", "quota", "--backup-size", "500MB")
     assert _statuses(py) == _statuses(ph)
     assert "box:storage_limit_exceeded" in ph["quota"]["diagnosis"]
