@@ -69,15 +69,16 @@ def resolve_options(options: Mapping[str, Any], source: Path) -> dict[str, Any]:
     for key, value in options.items():
         if isinstance(value, str) and value.startswith("@"):
             try:
-                value = _or_constants(value, constant)
+                value = or_constants(value, constant)
             except KeyError as exc:
                 raise ScenarioError(f"{source}: option {key}: {exc.args[0]}") from None
         resolved[key] = value
     return resolved
 
 
-def _or_constants(value: str, constant: Callable[[str], int]) -> int:
-    """The value of an "@A|@B" option: the named constants OR-ed together."""
+def or_constants(value: str, constant: Callable[[str], int]) -> int:
+    """The value of an "@A|@B" option: the named constants OR-ed together (`constant` raises
+    KeyError for a name it lacks; so does this)."""
     result = 0
     for part in value.split("|"):
         result |= int(constant(part.strip().removeprefix("@")))

@@ -222,10 +222,12 @@ def php_options(client: Mapping[str, Any],
         calls.append(("CURLOPT_CONNECT_TO", [str(x) for x in client["connect_to"]]))
     for name, value in dict(client.get("options", {})).items():
         if isinstance(value, str) and value.startswith("@"):
-            resolved = _or_constants(build, value)
-            if resolved is None:
+            from selftest.machine import or_constants  # the scenario layer: a replay's need
+
+            try:
+                value = or_constants(value, lambda name: _known_constant(build, name))
+            except KeyError:
                 return [], f"PHP's curl extension defines no constant for {value[1:]}"
-            value = resolved
         calls.append((option_name(name), value))
     out: list[list[Any]] = []
     for name, value in calls:
@@ -235,14 +237,12 @@ def php_options(client: Mapping[str, Any],
     return out, None
 
 
-def _or_constants(build: PhpBuild, value: str) -> int | None:
-    result = 0
-    for part in value.split("|"):
-        found = php_constant(build, part.strip().removeprefix("@"))
-        if found is None:
-            return None
-        result |= found
-    return result
+def _known_constant(build: PhpBuild, name: str) -> int:
+    """`php_constant`, raising KeyError for a name PHP's curl extension lacks."""
+    found = php_constant(build, name)
+    if found is None:
+        raise KeyError(name)
+    return found
 
 
 def request_table(request: Any) -> dict[str, Any]:
