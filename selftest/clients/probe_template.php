@@ -254,7 +254,7 @@ function selftest_dns($p, $target)
 }
 
 // The skew of this clock against the API host's Date header, as selftest.checks.probes.skew measures
-// it (htpdate): each request bounds it; the next is timed to split the window in two.
+// it (htpdate): each request bounds it; the next is timed to split the window near its middle.
 function selftest_clock($p, $url)
 {
     $samples = array();
@@ -288,9 +288,12 @@ function selftest_clock($p, $url)
     $lead = ($first[1] + $first[2]) / 2 - $first[0];
     $give_up = microtime(true) + max(0.0, selftest_remaining_ms($p) / 1000 - 2.0);
     while ($used < $p['max_clock_requests'] && ($high - $low) / 2 > max(0.004, $rtt)) {
-        $mid = ($low + $high) / 2;
-        $now = microtime(true);
-        $send_at = ceil($now + $lead + 0.002 - $mid) + $mid - $lead;
+        // The soonest split point of the window's middle fifth (skew.py's _next_send).
+        $width = $high - $low;
+        $first = $low + $width * 0.4;
+        $last = $high - $width * 0.4;
+        $stamp = microtime(true) + $lead + 0.002;
+        $send_at = max($stamp, ceil($stamp - $last) + $first) - $lead;
         if ($send_at > $give_up) {
             break;
         }
