@@ -1,11 +1,12 @@
-"""PHP's own cURL as a reproduction client: one `php` process per request, PHP's constants.
+"""PHP's own cURL as a reproduction client: PHP's constants, PHP's own `curl_*` functions.
 
 `describe()` asks the PHP on PATH what it is (PHP version, `curl_version()`: libcurl, SSL backend,
 features, protocols; its curl constants; its CA settings from php.ini). `php_options()` turns a
 scenario's filled [client] table into numbered `curl_setopt` calls with PHP's constants, or says
 why PHP cannot express it (an option or constant PHP's extension does not define). `run()` makes
-the request through `php_replay.php` and returns the Observation; the message a site admin would
-see is `admin_message()`'s: "cURL error N: ..." as PHP plugins and WordPress print it.
+the request through `php_replay.php` (a php process of its own, or a long-lived worker of
+`selftest.clients.php_workers`) and returns the Observation; the message a site admin would see
+is `admin_message()`'s: "cURL error N: ..." as PHP plugins and WordPress print it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from selftest.errors import SelftestError
@@ -33,6 +34,9 @@ from selftest.observe import (
     observe,
     parse_error_body,
 )
+
+if TYPE_CHECKING:
+    from selftest.clients.php_workers import Workers
 
 #: The helper script shipped beside this module.
 SCRIPT = "php_replay.php"
@@ -115,11 +119,27 @@ class ChildRunner(Protocol):
 
 def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: float,
              prefix: Sequence[str] = (), script: Path | None = None,
-             runner: ChildRunner | None = None) -> dict[str, Any]:
-    command = [*prefix, executable, "-d", "display_errors=stderr", "-d", "log_errors=0",
-               str(script or script_path()), *args]
+             runner: ChildRunner | None = None, workers: Workers | None = None,
+             key: tuple[Hashable, ...] = ()) -> dict[str, Any]:
+    """The helper's JSON answer to `stdin` (one request). With `workers` and no `prefix`, a
+    long-lived `serve` worker of the same executable, script and `key` answers it; otherwise
+    a php process of its own (the DNS jail's `prefix` is per request)."""
+    flags = [executable, "-d", "display_errors=stderr", "-d", "log_errors=0"]
+    script = script or script_path()
     if runner is not None:
-        return _run_under(runner, command, stdin, timeout_s)
+        return _run_under(runner, [*prefix, *flags, str(script), *args], stdin, timeout_s)
+    if workers is not None and not prefix:
+        doc = workers.ask((executable, str(script), *key), [*flags, str(script), "serve"],
+                          stdin, timeout_s)
+    else:
+        doc = _run_once([*prefix, *flags, str(script), *args], stdin, timeout_s)
+    if "fault" in doc:
+        raise ClientMissing(f"{executable}: {doc['fault']} (Debian: apt-get install php-curl)")
+    return doc
+
+
+def _run_once(command: list[str], stdin: bytes, timeout_s: float) -> dict[str, Any]:
+    """`command`'s one JSON document: a php process of its own for one request."""
     # Its own process group, killed whole at the timeout (the DNS jail's children too).
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, start_new_session=True)
@@ -139,8 +159,6 @@ def _run_php(executable: str, args: Sequence[str], stdin: bytes, *, timeout_s: f
         raise SelftestError(f"php printed no JSON (exit {child.returncode}): {said}") from None
     if not isinstance(doc, dict):
         raise SelftestError("php printed JSON that is not an object")
-    if "fault" in doc:
-        raise ClientMissing(f"{executable}: {doc['fault']} (Debian: apt-get install php-curl)")
     return doc
 
 
@@ -284,10 +302,12 @@ def _is_local(host: str) -> bool:
 
 
 def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
-        prefix: Sequence[str] = (), runner: ChildRunner | None = None) -> Observation:
+        prefix: Sequence[str] = (), runner: ChildRunner | None = None,
+        workers: Workers | None = None) -> Observation:
     """One request through PHP's curl_exec; its result as an Observation (phase from timings).
 
-    `prefix` runs php inside another command (the DNS jail).
+    `prefix` runs php inside another command (the DNS jail); `workers` lends a long-lived php
+    to a request without one (`selftest.clients.php_workers`).
     """
     url = str(client.get("url", ""))
     body = client.get("body")
@@ -296,7 +316,7 @@ def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
                "verbose": bool(client.get("verbose"))}
     timeout_s = int(client.get("timeout_ms", 30_000)) / 1000 + PROCESS_SLACK_S
     doc = _run_php(build.php, ["replay"], json.dumps(request).encode(), timeout_s=timeout_s,
-                   prefix=prefix, runner=runner)
+                   prefix=prefix, runner=runner, workers=workers)
     from selftest.transport import proxy_in_use
 
     return observation_from(doc, url, client="php",
@@ -320,7 +340,7 @@ def observation_from(doc: Mapping[str, Any], url: str, *, client: str,
         raise SelftestError(f"PHP refused the request: {doc['php_error']}")
     details: dict[str, Any] = {"client": client}
     for key in ("elapsed_ms", "primary_ip", "effective_url", "ssl_verify_result",
-                "refused_option", "message", "wp_error_code", "certinfo", "wire"):
+                "refused_option", "message", "wp_error_code", "certinfo", "wire", "pid"):
         if doc.get(key) not in (None, ""):
             details[key] = doc[key]
     timings = {str(k): float(v) for k, v in dict(doc.get("timings") or {}).items()}

@@ -2,7 +2,10 @@
 // selftest's PHP client: one request through PHP's own cURL extension (curl_init, curl_setopt,
 // curl_exec), as a PHP plugin makes it. Shipped with the selftest package; run by
 // selftest/clients/php.py as `php php_replay.php describe` or `php php_replay.php replay [FILE]`
-// with one JSON request in FILE or on standard input. Prints one JSON document; nothing else.
+// with one JSON request in FILE or on standard input: prints one JSON document, nothing else.
+// `php php_replay.php serve` is a long-lived worker (selftest/clients/php_workers.py): one JSON
+// request per line on standard input, one JSON result per line (with the worker's "pid"), until
+// the end of its input. Every request gets its own curl handle: nothing carries over.
 //
 // Request: {"url": "...", "options": [[OPTION_ID, VALUE, "CURLOPT_NAME"], ...],
 //           "body_b64": "..." | null, "body_limit_bytes": N}
@@ -122,6 +125,25 @@ function selftest_replay($request) {
     return $out;
 }
 
+// One request per line until the end of standard input (the parent closed it, or died), each
+// answered on one flushed line. What a request prints itself is dropped: a stray line would be
+// read as the next request's result.
+function selftest_serve($handle) {
+    while (($line = fgets(STDIN)) !== false) {
+        if (trim($line) === '') {
+            continue;
+        }
+        $request = json_decode($line, true);
+        ob_start();
+        $result = is_array($request) ? $handle($request)
+            : array('php_error' => 'the line on standard input is not a JSON request');
+        ob_end_clean();
+        $result['pid'] = getmypid();
+        echo json_encode($result, JSON_INVALID_UTF8_SUBSTITUTE), "\n";
+        flush();
+    }
+}
+
 $mode = isset($argv[1]) ? $argv[1] : 'replay';
 if (!function_exists('curl_init')) {
     echo json_encode(array('fault' => 'the PHP curl extension is not loaded')), "\n";
@@ -129,6 +151,10 @@ if (!function_exists('curl_init')) {
 }
 if ($mode === 'describe') {
     echo json_encode(selftest_describe()), "\n";
+    exit(0);
+}
+if ($mode === 'serve') {
+    selftest_serve('selftest_replay');
     exit(0);
 }
 // The request: on stdin (or a file named after the mode, for running this script by hand).

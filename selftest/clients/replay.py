@@ -24,6 +24,7 @@ from typing import Any
 from selftest.classify import classify
 from selftest.clients import php
 from selftest.clients.dnsjail import jailed
+from selftest.clients.php_workers import Workers
 from selftest.errors import UsageError
 from selftest.explain import Explanation, explain
 from selftest.machine import missing_requirement
@@ -36,9 +37,10 @@ from selftest.steps import get as get_step
 from selftest.steps.box import BoxSequenceArgs, run_sequence
 from selftest.transport import Request
 
-#: (filled [client] table, command prefix: the DNS jail or []) -> (an Observation, the admin's
-#: message), or why the client cannot express the scenario.
-Replay = Callable[[Mapping[str, Any], list[str]], "tuple[Observation, str] | str"]
+#: (filled [client] table, command prefix: the DNS jail or [], the replayer's php workers or None)
+#: -> (an Observation, the admin's message), or why the client cannot express the scenario.
+Replay = Callable[[Mapping[str, Any], list[str], "Workers | None"],
+                  "tuple[Observation, str] | str"]
 
 
 class Inexpressible(Exception):
@@ -47,7 +49,12 @@ class Inexpressible(Exception):
 
 @dataclass
 class ClientReplayer:
-    """Replays scenarios through one client; use as a context manager."""
+    """Replays scenarios through one client; use as a context manager.
+
+    Inside the `with`, requests are answered by long-lived php workers (one php start per
+    worker, not per request: `selftest.clients.php_workers`), all of them killed at its end;
+    outside it, and for a request in the DNS jail, each request has a php process of its own.
+    """
 
     name: str
     build: php.PhpBuild
@@ -57,12 +64,17 @@ class ClientReplayer:
     wordpress: bool = False
     #: Extra facts for the run header and every result (WordPress's version, ...).
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: The php workers while the replayer is entered.
+    workers: Workers | None = field(default=None, init=False, repr=False)
 
     def __enter__(self) -> ClientReplayer:
+        self.workers = Workers()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        return
+        workers, self.workers = self.workers, None
+        if workers is not None:
+            workers.close()
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, **self.build.to_dict(), **self.facts}
@@ -84,7 +96,8 @@ class ClientReplayer:
             prefix: list[str] | str = []
             if names:
                 prefix = _jail(scenario, names, log)
-            outcome = prefix if isinstance(prefix, str) else self.replay(client, prefix)
+            outcome = (prefix if isinstance(prefix, str)
+                       else self.replay(client, prefix, self.workers))
             jail = log.read_text(encoding="utf-8") if log.is_file() else ""
         if isinstance(outcome, str):
             return self._result(scenario, "skip", outcome, started, "real")
@@ -107,7 +120,7 @@ class ClientReplayer:
 
     def _send(self, request: Request) -> Observation:
         """One request of a Box sequence through this client (the sequence is the runner's)."""
-        outcome = self.replay(php.request_table(request), [])
+        outcome = self.replay(php.request_table(request), [], self.workers)
         if isinstance(outcome, str):
             raise Inexpressible(outcome)
         return outcome[0]
@@ -241,11 +254,12 @@ def php_replayer(runner: Runner, php_executable: str | None = None) -> ClientRep
     """A replayer for PHP's own curl_* (the PHP on PATH). Raises ClientMissing without it."""
     build = php.describe(php_executable)
 
-    def replay(client: Mapping[str, Any], prefix: list[str]) -> tuple[Observation, str] | str:
+    def replay(client: Mapping[str, Any], prefix: list[str],
+               workers: Workers | None) -> tuple[Observation, str] | str:
         calls, why = php.php_options(client, build)
         if why is not None:
             return why
-        obs = php.run(build, client, calls, prefix)
+        obs = php.run(build, client, calls, prefix, workers=workers)
         return obs, admin_message(obs)
 
     return ClientReplayer("php", build, replay, runner)
@@ -272,11 +286,12 @@ def wordpress_replayer(runner: Runner, wp_path: str,
     build = php.describe(php_executable)
     facts = wordpress.describe(wp_path, build)
 
-    def replay(client: Mapping[str, Any], prefix: list[str]) -> tuple[Observation, str] | str:
+    def replay(client: Mapping[str, Any], prefix: list[str],
+               workers: Workers | None) -> tuple[Observation, str] | str:
         request, why = wordpress.wp_request(client)
         if why is not None:
             return why
         return wordpress.run(build, wp_path, request, int(client.get("timeout_ms", 30_000)),
-                             prefix)
+                             prefix, workers=workers)
 
     return ClientReplayer("wordpress", build, replay, runner, wordpress=True, facts=facts)

@@ -16,12 +16,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from selftest.clients import php
 from selftest.errors import SelftestError
 from selftest.observe import BODY_LIMIT_BYTES, Observation
+
+if TYPE_CHECKING:
+    from selftest.clients.php_workers import Workers
 
 SCRIPT = "wp_replay.php"
 
@@ -51,10 +54,13 @@ def describe(wp_path: str, build: php.PhpBuild) -> dict[str, Any]:
 
 
 def _run(build: php.PhpBuild, mode: str, request: Mapping[str, Any], *, timeout_s: float,
-         prefix: Sequence[str] = ()) -> dict[str, Any]:
+         prefix: Sequence[str] = (), workers: Workers | None = None) -> dict[str, Any]:
     payload = json.dumps({"body_limit_bytes": BODY_LIMIT_BYTES, **request}).encode()
+    # A worker has loaded WordPress once, with its path and WP_PROXY_* constants (a PHP constant
+    # is defined once per process): those are its key.
+    key = (str(request["wp_path"]), *sorted(dict(request.get("constants") or {}).items()))
     return php._run_php(build.php, [mode], payload, timeout_s=timeout_s, prefix=prefix,
-                        script=script_path())
+                        script=script_path(), workers=workers, key=key)
 
 
 def wp_request(client: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -122,10 +128,15 @@ def proxy_constants(proxy: str) -> tuple[dict[str, str], str | None]:
 
 
 def run(build: php.PhpBuild, wp_path: str, request: Mapping[str, Any],
-        timeout_ms: int, prefix: Sequence[str] = ()) -> tuple[Observation, str]:
-    """One wp_remote_request: (the Observation, the message WordPress gives the admin)."""
+        timeout_ms: int, prefix: Sequence[str] = (),
+        workers: Workers | None = None) -> tuple[Observation, str]:
+    """One wp_remote_request: (the Observation, the message WordPress gives the admin).
+
+    `workers` lends a php that has WordPress loaded with the request's constants already, when
+    there is no `prefix` (`selftest.clients.php_workers`)."""
     doc = _run(build, "replay", {"wp_path": wp_path, **request},
-               timeout_s=timeout_ms / 1000 + php.PROCESS_SLACK_S, prefix=prefix)
+               timeout_s=timeout_ms / 1000 + php.PROCESS_SLACK_S, prefix=prefix,
+               workers=workers)
     if "fault" in doc:
         raise SelftestError(f"WordPress could not be loaded: {doc['fault']}")
     message = str(doc.get("message") or "")

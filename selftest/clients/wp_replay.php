@@ -12,6 +12,11 @@
 // Prints one JSON document: WordPress's result as the site admin's code would see it (the
 // WP_Error code and message, or the response's status, headers and body), plus what the cURL
 // handle itself reported (errno, CONNECT status, timings), taken from the `http_api_curl` action.
+//
+// `php wp_replay.php serve` is a long-lived worker (selftest/clients/php_workers.py): one such
+// request per line on standard input, one result per line (with the worker's "pid"), until the
+// end of its input. WordPress is loaded once, by the first request: WP_PROXY_* are constants,
+// so a worker serves only requests with the same path and constants (the pool keys by them).
 
 function selftest_wp_load($request) {
     $root = rtrim($request['wp_path'], '/') . '/';
@@ -72,10 +77,25 @@ function selftest_wp_replay($request) {
     if ($fault !== null) {
         return array('fault' => $fault);
     }
+    return selftest_wp_request($request);
+}
+
+// One wp_remote_request on a loaded WordPress. Requests makes a fresh cURL handle for each
+// request; the action that shows it to us is removed again, so nothing outlives the request.
+function selftest_wp_request($request) {
     $handle = null;
-    add_action('http_api_curl', function ($h) use (&$handle) {
+    $seen = function ($h) use (&$handle) {
         $handle = $h;
-    }, 10, 1);
+    };
+    add_action('http_api_curl', $seen, 10, 1);
+    try {
+        return selftest_wp_result($request, $handle);
+    } finally {
+        remove_action('http_api_curl', $seen, 10);
+    }
+}
+
+function selftest_wp_result($request, &$handle) {
     $args = $request['args'];
     if (isset($request['body_b64'])) {
         $args['body'] = base64_decode($request['body_b64']);
@@ -122,7 +142,51 @@ function selftest_wp_replay($request) {
     return $out;
 }
 
+// Requests, one per line, until the end of standard input (the parent closed it, or died), each
+// answered on one flushed line; what a request prints itself is dropped (it would be read as
+// the result). WordPress is loaded by the first request, with its path and constants.
+function selftest_wp_serve() {
+    $loaded = null;
+    $fault = null;
+    while (($line = fgets(STDIN)) !== false) {
+        if (trim($line) === '') {
+            continue;
+        }
+        $request = json_decode($line, true);
+        ob_start();
+        if (!is_array($request)) {
+            $result = array('php_error' => 'the line on standard input is not a JSON request');
+        } else {
+            $wanted = array($request['wp_path'], $request['constants']);
+            if ($loaded === null) {
+                $loaded = $wanted;
+                $fault = selftest_wp_load($request);
+            }
+            if ($fault !== null) {
+                $result = array('fault' => $fault);
+            } elseif ($wanted != $loaded) {
+                $result = array('php_error' => 'this worker loaded WordPress with another '
+                                . 'path or other WP_PROXY_* constants');
+            } else {
+                $result = selftest_wp_request($request);
+            }
+        }
+        ob_end_clean();
+        $result['pid'] = getmypid();
+        echo json_encode($result, JSON_INVALID_UTF8_SUBSTITUTE), "\n";
+        flush();
+    }
+}
+
 $mode = isset($argv[1]) ? $argv[1] : 'replay';
+if ($mode === 'serve') {
+    if (!function_exists('curl_init')) {
+        echo json_encode(array('fault' => 'the PHP curl extension is not loaded')), "\n";
+        exit(3);
+    }
+    selftest_wp_serve();
+    exit(0);
+}
 $request = json_decode(stream_get_contents(STDIN), true);
 if (!is_array($request)) {
     echo json_encode(array('fault' => 'no JSON request on standard input')), "\n";

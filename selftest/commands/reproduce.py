@@ -10,6 +10,7 @@ that names no scenario and no catalog entry with one; 130/143/129 after SIGINT/S
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
@@ -82,8 +83,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     # finished is reported and the exit status is 128+N.
     with signals_stop() as stop:
         try:
-            with Runner(verbose=args.verbose) as runner:
-                replay, client = _client(args, runner)
+            with Runner(verbose=args.verbose) as runner, contextlib.ExitStack() as stack:
+                replay, client = _client(args, runner, stack)
 
                 def finished(result: Result) -> None:
                     """Keep a finished result, move the progress line, stream its lines."""
@@ -135,15 +136,17 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
-def _client(args: argparse.Namespace, runner: Any) -> tuple[Any, dict[str, Any] | None]:
-    """(scenario -> Result, the client's description for the header) for --client."""
+def _client(args: argparse.Namespace, runner: Any,
+            stack: contextlib.ExitStack[Any]) -> tuple[Any, dict[str, Any] | None]:
+    """(scenario -> Result, the client's description for the header) for --client; a PHP or
+    WordPress replayer is entered on `stack` (its php workers end with it)."""
     if args.client == "pycurl":
         if args.wp_path:
             raise UsageError("--wp-path goes with --client wordpress")
         return runner.run, None
     from selftest.clients.replay import replayer_for
 
-    replayer = replayer_for(args.client, runner, args.wp_path)
+    replayer = stack.enter_context(replayer_for(args.client, runner, args.wp_path))
     return replayer.run, replayer.describe()
 
 
