@@ -163,6 +163,8 @@ class _ThirdOpinion:
     def __init__(self, options: Options, budget: ApiBudget) -> None:
         self.options = options
         self.budget = budget
+        #: The run's deadline (--timeout) bounds requests' calls too: they come after the checks.
+        self.deadline = time.monotonic() + options.timeout_s
         self._done: dict[str, CheckResult] = {}
         self._lock = threading.Lock()
 
@@ -173,9 +175,10 @@ class _ThirdOpinion:
 
         with self._lock:
             if result.check not in self._done:  # once per run: streamed and returned alike
+                left_s = self.deadline - time.monotonic()
                 self._done[result.check] = requests_view.annotate(
-                    result, self.options, _php_codes(result)) if result.check == "tls" else \
-                    requests_view.annotate_token(result, self.options, self.budget)
+                    result, self.options, _php_codes(result), left_s) if result.check == "tls" \
+                    else requests_view.annotate_token(result, self.options, self.budget, left_s)
             return self._done[result.check]
 
     def wrap(self, on_done: Callable[[CheckResult], None] | None

@@ -34,7 +34,11 @@ _CODES: tuple[tuple[type[BaseException], int], ...] = (
 )
 
 
-def verdict(url: str, options: Options, timeout_s: float = 10.0, method: str = "HEAD",
+#: requests' own timeout (connect, and each read) when the run leaves more time than this.
+DEFAULT_TIMEOUT_S = 10.0
+
+
+def verdict(url: str, options: Options, timeout_s: float = DEFAULT_TIMEOUT_S, method: str = "HEAD",
             headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """requests' view of `url`: {"code": 0 (verified) or the libcurl-style code, "error"}."""
     proxies = {"https": options.proxy, "http": options.proxy} if options.proxy else None
@@ -65,16 +69,26 @@ def _onion(*urls: str) -> str:
     return ""
 
 
+#: Less time than this left before the run's deadline: requests is not asked at all.
+MIN_LEFT_S = 0.2
+_NO_TIME = "requests/certifi not asked: the run's deadline (--timeout) had passed"
+
+
 def annotate(result: CheckResult, options: Options,
-             php_codes: Mapping[str, int] | None = None) -> CheckResult:
+             php_codes: Mapping[str, int] | None = None,
+             left_s: float = DEFAULT_TIMEOUT_S) -> CheckResult:
     """The tls result with requests' verdict for each handshaken host (pinned hosts are left
-    out: requests cannot pin a name to an address); a disagreement is said in the summary."""
+    out: requests cannot pin a name to an address); a disagreement is said in the summary.
+    requests gets at most `left_s` (what is left of the run's deadline)."""
     hosts = [h for h in result.evidence.get("hosts", ()) if isinstance(h, dict)
              and "curl_code" in h and not _pinned(str(h.get("host")), options)]
     if not hosts:
         return result
+    if left_s < MIN_LEFT_S:
+        return _with(result, {"skipped": _NO_TIME}, _NO_TIME)
     urls = [_url(h) for h in hosts]
-    views = parallel(lambda u: verdict(u, options), urls)
+    timeout_s = min(DEFAULT_TIMEOUT_S, left_s)
+    views = parallel(lambda u: verdict(u, options, timeout_s), urls)
     notes = []
     for host, view in zip(hosts, views, strict=True):
         host["requests"] = view
@@ -100,10 +114,12 @@ def annotate(result: CheckResult, options: Options,
 _TLS_CODES = frozenset({35, 58, 59, 60, 77, 80, 83, 90, 91})
 
 
-def annotate_token(result: CheckResult, options: Options, budget: ApiBudget) -> CheckResult:
+def annotate_token(result: CheckResult, options: Options, budget: ApiBudget,
+                   left_s: float = DEFAULT_TIMEOUT_S) -> CheckResult:
     """The token result with requests' users/me (Python's TLS, certifi's store), when libcurl's
     users/me failed at TLS level and the run's budget of Box API calls allows one more call:
-    whether requests/certifi gets through to Box is said in the summary."""
+    whether requests/certifi gets through to Box is said in the summary. requests gets at most
+    `left_s` (what is left of the run's deadline)."""
     seen = result.evidence.get("users_me")
     if not isinstance(seen, dict) or not options.token or not (
             seen.get("curl_code") in _TLS_CODES or seen.get("phase") == "tls"):
@@ -111,11 +127,13 @@ def annotate_token(result: CheckResult, options: Options, budget: ApiBudget) -> 
     host = _host(options.api_base)
     if _pinned(host, options):
         return result  # requests cannot pin a name to an address: it would ask DNS
+    if left_s < MIN_LEFT_S:
+        return _with(result, {"skipped": _NO_TIME}, _NO_TIME)
     if not budget.spend("GET /2.0/users/me (requests)"):
         return _with(result, {"skipped": "the run's budget of Box API calls is spent"},
                      "requests/certifi not asked: the run's budget of Box API calls is spent")
     url = options.api_base.rstrip("/") + "/2.0/users/me?fields=id"
-    view = verdict(url, options, method="GET", headers={
+    view = verdict(url, options, min(DEFAULT_TIMEOUT_S, left_s), method="GET", headers={
         "Authorization": f"Bearer {options.token}", "Accept": "application/json"})
     if view["code"] == 0:
         note = (f"requests/certifi reaches users/me on {host} (HTTP {view['status']}) where "
