@@ -15,8 +15,14 @@ from selftest.runner import Runner
 from selftest.scenario import load
 
 pytest_plugins = ["pytester"]
-faults.load_all()  # pytester forgets modules an inner run imported: register everything first
-steps.load_all()
+
+
+@pytest.fixture
+def _registries_complete() -> None:
+    """pytester forgets the modules an inner run imported: every fault and step module is
+    registered before it (here, not at collection: every xdist worker collects this file)."""
+    faults.load_all()
+    steps.load_all()
 
 
 def _buggy(self: CloseWithoutReply, conn: socket.socket) -> None:
@@ -57,6 +63,7 @@ def test_runner_fails_the_scenario_whose_handler_raised(monkeypatch: pytest.Monk
         assert runner.run(scenario).verdict == "pass"
 
 
+@pytest.mark.usefixtures("_registries_complete")  # set up before pytester: usefixtures come first
 def test_fault_server_fixture_reraises_at_teardown(pytester: pytest.Pytester) -> None:
     """The plugin's fault_server fixture errors the test at teardown (check_handler_errors)."""
     pytester.makepyfile(test_inner="""
@@ -76,6 +83,10 @@ def test_fault_server_fixture_reraises_at_teardown(pytester: pytest.Pytester) ->
                 except OSError:
                     pass
     """)
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # Not the plugins this test never uses: schemathesis' and anyio's (as pyproject.toml's addopts)
+    # and hypothesis' (its summary imports hypothesis); pytester forgets what an inner run
+    # imported, so that run imported them afresh (~1 s of CPU).
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-p", "no:schemathesis",
+                                          "-p", "no:anyio", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*FaultHandlerError*bug in the fault handler*"])

@@ -11,10 +11,20 @@ from selftest.faults._certs import pki
 
 pytest_plugins = ["pytester"]
 
-# pytester runs pytest in this process and forgets the modules the inner run imported; the fault
-# and step registries would then see their modules register twice. Import them all up front.
-faults.load_all()
-steps.load_all()
+#: The inner runs load selftest's plugin through its entry point, as a user's pytest does, but not
+#: the plugins scenario items never use: schemathesis' and anyio's (pyproject.toml's addopts say
+#: so too) and hypothesis' (its summary imports hypothesis). pytester forgets the modules an inner
+#: run imported, so each run imported them again: ~1 s of CPU per run.
+UNUSED_PLUGINS = ("-p", "no:schemathesis", "-p", "no:anyio", "-p", "no:hypothesispytest")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registries_complete() -> None:
+    """pytester runs pytest in this process and forgets the modules the inner run imported; the
+    fault and step registries would then see their modules register twice. So all are imported
+    before the first inner run (here, not at collection: every xdist worker collects this file)."""
+    faults.load_all()
+    steps.load_all()
 
 README = "# Scenario file format\n"
 PASSING = """id = "curl-52-here"
@@ -45,7 +55,7 @@ def write(pytester: pytest.Pytester, name: str, text: str) -> None:
 def test_scenarios_are_collected_by_id(folder: pytest.Pytester) -> None:
     """Each scenario file is one item named by its id."""
     write(folder, "curl-52-here", PASSING)
-    result = folder.runpytest("--collect-only", "-q", "scenarios")
+    result = folder.runpytest(*UNUSED_PLUGINS, "--collect-only", "-q", "scenarios")
     result.stdout.fnmatch_lines(["scenarios/curl-52-here.toml::curl-52-here"])
 
 
@@ -55,7 +65,7 @@ def test_passing_failing_and_skipped(folder: pytest.Pytester) -> None:
     write(folder, "curl-52-wrong", PASSING.replace("curl-52-here", "curl-52-wrong")
           .replace("[52]", "[18]"))
     write(folder, "curl-20", 'id = "curl-20"\ndocuments = "curl:20"\ntitle = "obsolete"\n')
-    result = folder.runpytest("-rs", "scenarios")
+    result = folder.runpytest(*UNUSED_PLUGINS, "-rs", "scenarios")
     result.assert_outcomes(passed=1, failed=1, skipped=1)
     result.stdout.fnmatch_lines([
         "*why:      curl code 52 (Empty reply from server), expected 18*",
@@ -68,14 +78,14 @@ def test_passing_failing_and_skipped(folder: pytest.Pytester) -> None:
 def test_toml_outside_scenario_folders_is_ignored(pytester: pytest.Pytester) -> None:
     """Other TOML files (pyproject.toml, config) are never collected."""
     pytester.makefile(".toml", other='id = "x"\n')
-    result = pytester.runpytest("--collect-only", "-q")
+    result = pytester.runpytest(*UNUSED_PLUGINS, "--collect-only", "-q")
     assert "other.toml" not in result.stdout.str()
 
 
 def test_malformed_file_is_a_collection_error(folder: pytest.Pytester) -> None:
     """A malformed scenario file fails collection, naming the file and the problem."""
     write(folder, "broken", 'id = "not-broken"\ndocuments = "curl:52"\n')
-    result = folder.runpytest("scenarios")
+    result = folder.runpytest(*UNUSED_PLUGINS, "scenarios")
     result.stdout.fnmatch_lines(["*broken.toml*must equal the file name*"])
     assert result.ret != 0
 
