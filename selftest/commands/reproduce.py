@@ -119,9 +119,11 @@ def _run(args: argparse.Namespace, runner: Any, chosen: list[Scenario], replay: 
     """
     from selftest import durations
 
-    # PHP and WordPress replays run one at a time (their own processes and files).
+    # PHP and WordPress replays run side by side too, each thread lent a long-lived php worker
+    # of its own (selftest.clients.php_workers); the recorded durations are pycurl's.
     if args.client != "pycurl":
-        return list(runner.run_all(chosen, jobs=1, run=replay, on_result=finished, stop=stop))
+        return list(runner.run_all(chosen, jobs=args.jobs, run=replay, on_result=finished,
+                                   stop=stop))
     # The longest groups start first, by the durations recorded here (selftest.durations).
     results = list(runner.run_all(chosen, jobs=args.jobs, run=replay, on_result=finished,
                                   stop=stop, durations=durations.load()))

@@ -186,3 +186,22 @@ def test_wordpress_workers_are_keyed_by_their_constants(build: php.PhpBuild, wor
     assert other != plain
     assert pid(proxied) == other
     assert workers.pids() == sorted([plain, other])
+
+
+def test_reproduce_replays_php_side_by_side_on_its_jobs(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`reproduce --client php -j 3` replays on 3 threads, each lent a worker of its own (it
+    used to force one at a time)."""
+    from selftest.cli import main
+
+    seen: dict[str, object] = {}
+    real = Runner.run_all
+
+    def recording(self: Runner, *args: object, **kwargs: object) -> object:
+        seen["jobs"] = kwargs.get("jobs")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Runner, "run_all", recording)
+    assert main(["reproduce", "--client", "php", "-j", "3", "curl-7", "curl-52"]) == 0
+    assert seen["jobs"] == 3
+    assert "2 passed" in capsys.readouterr().out
