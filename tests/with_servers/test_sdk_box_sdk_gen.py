@@ -8,34 +8,22 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fakebox_sdk import Served, big_backup, served, sha1_of
 
 from selftest.fakebox.jwtgrant import EXP_PAST, EXP_TOO_FAR
 
-sdk = pytest.importorskip("box_sdk_gen", reason="box-sdk-gen (the test extra) cannot be installed")
-from box_sdk_gen import (  # noqa: E402
-    AccessToken,
-    BaseUrls,
-    BoxAPIError,
-    BoxClient,
-    BoxDeveloperTokenAuth,
-    BoxJWTAuth,
-    BoxOAuth,
-    BoxRetryStrategy,
-    BoxSDKError,
-    CreateFolderParent,
-    InMemoryTokenStorage,
-    JWTConfig,
-    NetworkSession,
-    OAuthConfig,
-    PreflightFileUploadCheckParent,
-    UpdateFileByIdParent,
-    UploadFileAttributes,
-    UploadFileAttributesParentField,
-)
+if TYPE_CHECKING:
+    from box_sdk_gen import BoxClient, BoxJWTAuth, BoxOAuth, NetworkSession
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _box_sdk_gen() -> None:
+    """box-sdk-gen is imported where its tests run (each function imports what it uses), not at
+    collection: every xdist worker collects this file, one runs it (~0.4 s of CPU apiece)."""
+    pytest.importorskip("box_sdk_gen", reason="box-sdk-gen (the test extra) cannot be installed")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +34,8 @@ def fake() -> Iterator[Served]:
 
 def _session(fake: Served) -> NetworkSession:
     """The fake's base URLs; the SDK's own retry strategy with a 0.1 s base interval."""
+    from box_sdk_gen import BaseUrls, BoxRetryStrategy, NetworkSession
+
     box = fake.box
     return NetworkSession(
         base_urls=BaseUrls(base_url=box.url, upload_url=box.upload_url,
@@ -55,14 +45,17 @@ def _session(fake: Served) -> NetworkSession:
 
 @pytest.fixture
 def client(fake: Served) -> BoxClient:
+    from box_sdk_gen import BoxClient, BoxDeveloperTokenAuth
     return BoxClient(BoxDeveloperTokenAuth(token=fake.box.token), network_session=_session(fake))
 
 
 def _folder(client: BoxClient, name: str) -> str:
+    from box_sdk_gen import CreateFolderParent
     return str(client.folders.create_folder(name, CreateFolderParent(id="0")).id)
 
 
 def _upload(client: BoxClient, folder_id: str, name: str, data: bytes) -> Any:
+    from box_sdk_gen import UploadFileAttributes, UploadFileAttributesParentField
     files = client.uploads.upload_file(
         UploadFileAttributes(name=name, parent=UploadFileAttributesParentField(id=folder_id)),
         io.BytesIO(data), content_md_5=sha1_of(data))  # Box's Content-MD5 carries the SHA-1
@@ -81,6 +74,8 @@ def test_users_me_and_quota(client: BoxClient, fake: Served) -> None:
 
 def test_root_folder_create_and_conflict(client: BoxClient) -> None:
     """The root lists; a second folder of the same name is 409 item_name_in_use with conflicts."""
+    from box_sdk_gen import BoxAPIError
+
     assert client.folders.get_folder_by_id("0").id == "0"
     made = _folder(client, "gen-backups")
     with pytest.raises(BoxAPIError) as caught:
@@ -94,6 +89,8 @@ def test_root_folder_create_and_conflict(client: BoxClient) -> None:
 
 def test_direct_upload_preflight_and_quota(client: BoxClient, fake: Served) -> None:
     """A direct upload with its SHA-1; preflight passes, then over-quota is 403."""
+    from box_sdk_gen import BoxAPIError, PreflightFileUploadCheckParent
+
     folder = _folder(client, "gen-direct")
     data = b"small backup " * 1000
     assert _upload(client, folder, "small.wpress", data).sha_1 == sha1_of(data)
@@ -139,6 +136,8 @@ def test_chunked_upload_download_and_range(client: BoxClient, fake: Served,
 
 def test_rename_move_delete_trash_and_404(client: BoxClient) -> None:
     """Rename, move, delete to the trash, restore, purge; then the file is 404."""
+    from box_sdk_gen import BoxAPIError, UpdateFileByIdParent
+
     source, target = _folder(client, "gen-from"), _folder(client, "gen-to")
     item = _upload(client, source, "a.wpress", b"x" * 10)
     renamed = client.files.update_file_by_id(item.id, name="b.wpress")
@@ -158,6 +157,8 @@ def test_rename_move_delete_trash_and_404(client: BoxClient) -> None:
 
 def test_bad_token_is_401(fake: Served) -> None:
     """A wrong developer token: the fake's 401 makes the SDK say the token has expired."""
+    from box_sdk_gen import BoxClient, BoxDeveloperTokenAuth, BoxSDKError
+
     bad = BoxClient(BoxDeveloperTokenAuth(token="not-a-token"), network_session=_session(fake))
     before = len(fake.seen("get", "/users/me", 401))
     with pytest.raises(BoxSDKError, match="Developer token has expired"):
@@ -167,6 +168,15 @@ def test_bad_token_is_401(fake: Served) -> None:
 
 def test_refresh_then_the_spent_refresh_token_is_refused(fake: Served) -> None:
     """OAuth2 refresh gives a new pair; the spent refresh token then gets invalid_grant."""
+    from box_sdk_gen import (
+        AccessToken,
+        BoxAPIError,
+        BoxClient,
+        BoxOAuth,
+        InMemoryTokenStorage,
+        OAuthConfig,
+    )
+
     box = fake.box
     spent = box.state.tokens.issue_refresh(box.state.main_user.id, box.client_id)
 
@@ -187,6 +197,7 @@ def test_refresh_then_the_spent_refresh_token_is_refused(fake: Served) -> None:
 
 
 def _jwt_auth(fake: Served) -> BoxJWTAuth:
+    from box_sdk_gen import BoxJWTAuth, JWTConfig
     config = fake.box.create_jwt_app().config()
     assert "ENCRYPTED PRIVATE KEY" in config["boxAppSettings"]["appAuth"]["privateKey"]
     return BoxJWTAuth(JWTConfig.from_config_json_string(json.dumps(config)))
@@ -194,6 +205,8 @@ def _jwt_auth(fake: Served) -> BoxJWTAuth:
 
 def test_jwt_with_the_console_config(fake: Served) -> None:
     """BoxJWTAuth opens the console-shaped config (encrypted key + passphrase), gets a token."""
+    from box_sdk_gen import BoxClient
+
     client = BoxClient(_jwt_auth(fake), network_session=_session(fake))
     assert client.users.get_user_me().login.startswith("AutomationUser_")
 
@@ -202,6 +215,8 @@ def test_jwt_with_the_console_config(fake: Served) -> None:
 def test_jwt_under_clock_skew_is_refused_as_box_refuses(
         fake: Served, offset_s: int, refusal: str) -> None:
     """With Box's clock 2 minutes off, box-sdk-gen gets Box's invalid_grant (no Date retry)."""
+    from box_sdk_gen import BoxAPIError
+
     auth = _jwt_auth(fake)
     fake.box.state.clock.set_offset(offset_s)
     try:
