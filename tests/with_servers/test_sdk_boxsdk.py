@@ -7,16 +7,23 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fakebox_sdk import Served, big_backup, served, sha1_of
 
 from selftest.fakebox.jwtgrant import EXP_PAST, EXP_TOO_FAR
 
-boxsdk = pytest.importorskip("boxsdk", reason="boxsdk 3.x (the test extra) cannot be installed")
-from boxsdk import BoxAPIException, BoxOAuthException, Client, JWTAuth, OAuth2  # noqa: E402
-from boxsdk.config import API  # noqa: E402
+if TYPE_CHECKING:
+    from boxsdk import Client
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _boxsdk() -> None:
+    """boxsdk is imported where its tests run (each function imports what it uses), not at
+    collection: every xdist worker collects this file, one runs it."""
+    pytest.importorskip("boxsdk", reason="boxsdk 3.x (the test extra) cannot be installed")
+
 
 # boxsdk 3 warns on every Client() that it "is going to be deprecated"; that is its release
 # note, not a fault in the code under test.
@@ -26,6 +33,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.fixture(scope="module")
 def fake() -> Iterator[Served]:
     """One fake for the module; boxsdk's API base URLs point at it (class attributes)."""
+    from boxsdk.config import API
+
     with served() as fake, pytest.MonkeyPatch.context() as patch:
         box = fake.box
         patch.setattr(API, "BASE_API_URL", box.url + "/2.0")
@@ -37,6 +46,8 @@ def fake() -> Iterator[Served]:
 @pytest.fixture
 def client(fake: Served) -> Client:
     """A client with the fake's developer-style access token."""
+    from boxsdk import Client, OAuth2
+
     box = fake.box
     return Client(OAuth2(box.client_id, box.client_secret, access_token=box.token))
 
@@ -52,6 +63,8 @@ def test_users_me_and_quota(client: Client, fake: Served) -> None:
 
 def test_root_folder_create_and_conflict(client: Client) -> None:
     """The root lists; a second folder of the same name is 409 item_name_in_use with conflicts."""
+    from boxsdk import BoxAPIException
+
     root = client.folder("0").get()
     assert root.id == "0"
     list(client.folder("0").get_items())
@@ -66,6 +79,8 @@ def test_root_folder_create_and_conflict(client: Client) -> None:
 
 def test_direct_upload_preflight_and_quota(client: Client, fake: Served) -> None:
     """upload_stream sends the SHA-1; preflight passes, then over-quota is 403."""
+    from boxsdk import BoxAPIException
+
     folder = client.folder("0").create_subfolder("boxsdk-direct")
     data = b"small backup " * 1000
     uploaded = folder.upload_stream(io.BytesIO(data), "small.wpress", sha1=sha1_of(data))
@@ -107,6 +122,8 @@ def test_chunked_upload_download_and_range(client: Client, fake: Served,
 
 def test_rename_move_delete_trash_and_404(client: Client) -> None:
     """Rename, move, delete to the trash, restore, purge; then the file is 404."""
+    from boxsdk import BoxAPIException
+
     source = client.folder("0").create_subfolder("boxsdk-from")
     target = client.folder("0").create_subfolder("boxsdk-to")
     item = source.upload_stream(io.BytesIO(b"x" * 10), "a.wpress")
@@ -127,6 +144,8 @@ def test_rename_move_delete_trash_and_404(client: Client) -> None:
 
 def test_bad_token_is_401(fake: Served) -> None:
     """A wrong token: 401 (empty body, Bearer challenge), which boxsdk cannot refresh."""
+    from boxsdk import BoxOAuthException, Client, OAuth2
+
     box = fake.box
     bad = Client(OAuth2(box.client_id, box.client_secret, access_token="not-a-token"))
     with pytest.raises(BoxOAuthException):  # the 401 makes it try a refresh it cannot do
@@ -136,6 +155,8 @@ def test_bad_token_is_401(fake: Served) -> None:
 
 def test_refresh_then_the_spent_refresh_token_is_refused(fake: Served) -> None:
     """OAuth2 refresh gives a new pair; the old refresh token then gets invalid_grant."""
+    from boxsdk import BoxOAuthException, Client, OAuth2
+
     box = fake.box
     spent = box.state.tokens.issue_refresh(box.state.main_user.id, box.client_id)
     oauth = OAuth2(box.client_id, box.client_secret, access_token="expired", refresh_token=spent)
@@ -150,6 +171,7 @@ def test_refresh_then_the_spent_refresh_token_is_refused(fake: Served) -> None:
 
 
 def _jwt_auth(fake: Served) -> Any:
+    from boxsdk import JWTAuth
     config = fake.box.create_jwt_app().config()
     assert "ENCRYPTED PRIVATE KEY" in config["boxAppSettings"]["appAuth"]["privateKey"]
     return JWTAuth.from_settings_dictionary(json.loads(json.dumps(config)))
@@ -157,6 +179,8 @@ def _jwt_auth(fake: Served) -> Any:
 
 def test_jwt_with_the_console_config(fake: Served) -> None:
     """JWTAuth opens the console-shaped config (encrypted key + passphrase) and gets a token."""
+    from boxsdk import Client
+
     auth = _jwt_auth(fake)
     assert auth.authenticate_instance()
     me = Client(auth).user().get()
