@@ -15,7 +15,8 @@ is reported as failed, the others keep their results.
 
 Checks run on daemon threads, never waited for at exit: on Ctrl-C or SIGTERM the run stops
 waiting at once, reports what finished (the rest "interrupted"), cancels the context (no new
-request starts; child processes are killed) and raises `Interrupted` with those results.
+request starts, requests under way are aborted, child processes are killed; it waits a bounded
+moment for their threads to leave libcurl) and raises `Interrupted` with those results.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from selftest.checks.probes.context import Context
 from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach, probe
 from selftest.checks.proxy import tunnel_finding
 from selftest.errors import SelftestError
+from selftest.interrupts import wait_in_slices
 
 T = TypeVar("T")
 Check = Callable[[Context, Reach], CheckResult]
@@ -62,9 +64,15 @@ class RunInterrupted(KeyboardInterrupt):
         self.cause = cause
 
 
-def _spawn(name: str, work: Callable[..., T], *args: Any) -> Future[T]:
-    """Run `work(*args)` on a daemon thread (never joined at exit, unlike a pool's workers)."""
+def _spawn(name: str, work: Callable[..., T], *args: Any,
+           then: Callable[[Future[T]], None] | None = None) -> Future[T]:
+    """Run `work(*args)` on a daemon thread (never joined at exit, unlike a pool's workers),
+    then `then(future)` on the same thread: never on the main thread, as a done callback added
+    to a future already done would be (it may wait for PHP's result, and the main thread must
+    stay free to see a stop signal)."""
     future: Future[T] = Future()
+    if then is not None:
+        future.add_done_callback(then)  # not done yet: it runs where the result is set
 
     def body() -> None:
         if not future.set_running_or_notify_cancel():
@@ -76,6 +84,22 @@ def _spawn(name: str, work: Callable[..., T], *args: Any) -> Future[T]:
 
     threading.Thread(target=body, name=f"preflight-{name}", daemon=True).start()
     return future
+
+
+def _result_within(future: Future[T], timeout_s: float) -> T | None:
+    """The future's result (its exception raised), or None when it is not in within
+    `timeout_s`; on the main thread waited for in slices, so that a stop signal is seen."""
+    if not wait_in_slices(lambda s: _done_within(future, s), timeout_s):
+        return None
+    return future.result()
+
+
+def _done_within(future: Future[Any], timeout_s: float | None) -> bool:
+    try:
+        future.exception(timeout=timeout_s)  # waits like result(), raises nothing of the check's
+    except FutureTimeout:
+        return False
+    return True
 
 
 def _timed(name: str, check: Check, ctx: Context, reach: Reach) -> CheckResult:
@@ -93,10 +117,7 @@ def _wait(future: Future[T] | None, ctx: Context) -> T | None:
     """A prerequisite's value; None when there is none or it did not come in time."""
     if future is None:
         return None
-    try:
-        return future.result(timeout=max(0.0, ctx.deadline - time.monotonic()) + GRACE_S / 2)
-    except FutureTimeout:
-        return None
+    return _result_within(future, max(0.0, ctx.deadline - time.monotonic()) + GRACE_S / 2)
 
 
 def _owner(broken_at: str, selected: Sequence[str]) -> str:
@@ -191,8 +212,10 @@ def run(ctx: Context, only: Sequence[str] = (),
         for name in selected:
             collected[name] = _collect(name, futures[name], ctx)
     except KeyboardInterrupt as exc:
-        ctx.cancel()
+        # What finished before the signal, taken before cancel(): the requests it aborts end
+        # their checks with "aborted" observations, which are not findings.
         results = [collected.get(n) or _finished(n, futures.get(n)) for n in selected]
+        ctx.cancel()
         raise RunInterrupted(results, exc) from None
     return [collected[n] for n in selected]
 
@@ -203,21 +226,23 @@ def _start(ctx: Context, selected: Sequence[str], futures: dict[str, Future[Chec
     proxied = _proxied(ctx)
     needs_path = any(n in NEEDS_API_HOST for n in selected) or ("proxy" in selected and proxied)
     path_future = _spawn("path", probe_path, ctx) if needs_path else None
+    then = None if on_done is None else lambda f: _report(f, ctx, on_done)
     if "dns" in selected:
-        futures["dns"] = _spawn("dns", _timed, "dns", CHECKS["dns"], ctx, UNKNOWN)
+        futures["dns"] = _spawn("dns", _timed, "dns", CHECKS["dns"], ctx, UNKNOWN, then=then)
     for name in selected:
         if name == "proxy":
             futures[name] = _spawn(name, _after, name, ctx, selected, None,
-                                   path_future if proxied else None)
+                                   path_future if proxied else None, then=then)
         elif name not in futures:
             futures[name] = _spawn(name, _after, name, ctx, selected, futures.get("dns"),
-                                   path_future)
-        if on_done is not None:
-            futures[name].add_done_callback(lambda f: _report(f, on_done))
+                                   path_future, then=then)
 
 
-def _report(future: Future[CheckResult], on_done: Callable[[CheckResult], None]) -> None:
-    if not future.cancelled() and future.exception() is None:
+def _report(future: Future[CheckResult], ctx: Context,
+            on_done: Callable[[CheckResult], None]) -> None:
+    """Hand a finished check to `on_done`, unless the run was cancelled first (a check ended by
+    the cancel is reported as interrupted, by `run`)."""
+    if not future.cancelled() and future.exception() is None and not ctx.cancelled.is_set():
         on_done(future.result())
 
 
@@ -230,7 +255,5 @@ def _finished(name: str, future: Future[CheckResult] | None) -> CheckResult:
 
 
 def _collect(name: str, future: Future[CheckResult], ctx: Context) -> CheckResult:
-    try:
-        return future.result(timeout=max(0.0, ctx.deadline - time.monotonic()) + GRACE_S)
-    except FutureTimeout:
-        return _late(name, ctx)
+    result = _result_within(future, max(0.0, ctx.deadline - time.monotonic()) + GRACE_S)
+    return _late(name, ctx) if result is None else result

@@ -91,13 +91,26 @@ def libcurl_version() -> str:
     return str(pycurl.version)
 
 
+#: How often a transfer that can be aborted looks at its `abort` (the delay a cancel may see).
+ABORT_POLL_S = 0.05
+
+#: libcurl's CURLE_ABORTED_BY_CALLBACK: what an aborted transfer is observed as.
+ABORTED = 42
+
+
 def perform(request: Request, configure: Callable[[Any], None] | None = None,
-            after: Callable[[Any], None] | None = None) -> Observation:
+            after: Callable[[Any], None] | None = None, *,
+            abort: Callable[[], bool] | None = None) -> Observation:
     """Run one request. `configure(handle)` may set further options (used by scenario steps).
 
     `after(handle)` runs once perform() succeeded, on the still-open handle, for the calls libcurl
     makes only then (curl_easy_recv after CONNECT_ONLY); a pycurl.error it raises is observed as
     perform()'s would be.
+
+    With `abort`, the transfer is driven through a multi handle and stopped within ABORT_POLL_S
+    once `abort()` is true, in any phase (libcurl calls no progress callback during a TLS
+    handshake, so a tarpit would otherwise hold the thread until the timeout): it is then
+    observed as code 42, and no thread of an interrupted run is left inside libcurl.
     """
     curl = pycurl.Curl()
     headers = io.BytesIO()
@@ -119,7 +132,10 @@ def perform(request: Request, configure: Callable[[Any], None] | None = None,
         started = time.monotonic()
         code, message = 0, ""
         try:
-            curl.perform()
+            if abort is None:
+                curl.perform()
+            else:
+                _perform_unless(curl, abort)
             if after is not None:
                 after(curl)
         except pycurl.error as exc:
@@ -141,6 +157,35 @@ def perform(request: Request, configure: Callable[[Any], None] | None = None,
         )
     finally:
         curl.close()
+
+
+def _perform_unless(curl: Any, abort: Callable[[], bool]) -> None:
+    """`curl.perform()` through a multi handle, looking at `abort()` between waits; raises
+    pycurl.error as perform() would (code 42 once aborted)."""
+    multi = pycurl.CurlMulti()
+    multi.add_handle(curl)
+    try:
+        while True:
+            status, active = multi.perform()
+            if status == pycurl.E_CALL_MULTI_PERFORM:
+                continue
+            if not active:
+                break
+            if abort():
+                raise pycurl.error(ABORTED, "aborted: the run was cancelled")
+            wait_ms = multi.timeout()  # -1: no timer set; 0: call perform() at once
+            wait_s = ABORT_POLL_S if wait_ms < 0 else min(ABORT_POLL_S, wait_ms / 1000)
+            if any(multi.fdset()):
+                multi.select(wait_s)
+            else:  # only a timer to wait for: select() on no socket would return at once
+                time.sleep(wait_s)
+        _, _, failed = multi.info_read()
+        if failed:
+            _, code, message = failed[0]
+            raise pycurl.error(code, message)
+    finally:
+        multi.remove_handle(curl)
+        multi.close()
 
 
 def _error_parts(exc: pycurl.error) -> tuple[int, str]:

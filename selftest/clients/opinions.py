@@ -28,6 +28,7 @@ from typing import Any
 from selftest.checks import CheckResult, Status
 from selftest.checks.probes.context import API_BUDGET, ApiBudget, Context, Options
 from selftest.clients import dnsjail, php
+from selftest.interrupts import wait_in_slices
 from selftest.observe import Observation
 from selftest.transport import Request
 
@@ -226,9 +227,10 @@ def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping
     threading.Thread(target=php_run, name="preflight-php", daemon=True).start()
 
     def php_result(name: str) -> CheckResult | None:
-        with arrived:
-            arrived.wait_for(lambda: name in php_results or bool(failure),
-                             timeout=max(0.0, deadline - time.monotonic()) + preflight.GRACE_S)
+        with arrived:  # in slices on the main thread (the returned results), to see a signal
+            wait_in_slices(lambda s: arrived.wait_for(lambda: name in php_results or
+                                                      bool(failure), timeout=s),
+                           max(0.0, deadline - time.monotonic()) + preflight.GRACE_S)
             return php_results.get(name)
 
     def merged(result: CheckResult) -> CheckResult:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -118,9 +118,11 @@ def targets(options: Options) -> list[Target]:
     return list(unique.values())
 
 
-def _perform(request: transport.Request) -> Observation:
-    """The default transport: libcurl through `selftest.transport`."""
-    return transport.perform(request)
+#: How long `Context.cancel()` waits for the requests and child processes under way to end (they
+#: are aborted and killed, so this is only the time for their threads to notice): an interrupted
+#: process must not finalize while a thread is inside libcurl or OpenSSL, but a thread that does
+#: not end in time never holds the exit longer than this.
+SETTLE_S = 2.0
 
 
 def parallel(work: Callable[[U], T], items: Sequence[U]) -> list[T]:
@@ -180,7 +182,7 @@ class Context:
                  budget: ApiBudget | None = None) -> None:
         self.options = options
         #: Who performs requests: libcurl (`selftest.transport`), or a test's MockTransport.
-        self.transport = transport or _perform
+        self.transport = transport or self._libcurl
         self.resolver = resolver or SystemResolver()
         self.deadline = deadline if deadline is not None else time.monotonic() + options.timeout_s
         self.targets = targets(options)
@@ -192,6 +194,9 @@ class Context:
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}
         self._children: list[subprocess.Popen[str]] = []
+        #: Requests and child processes under way, and a Condition told when that number drops.
+        self._busy = 0
+        self._idle = threading.Condition(threading.Lock())
 
     @property
     def api(self) -> Target:
@@ -212,19 +217,40 @@ class Context:
 
     def perform(self, request: transport.Request) -> Observation:
         """Perform a request with the Context's transport; once the run is cancelled, an
-        observation saying so, without any traffic."""
+        observation saying so, without any traffic (a libcurl request under way is aborted)."""
         if self.cancelled.is_set():
             return observe(curl_code=42, curl_message="interrupted: the run was cancelled",
                            url=request.url, phase="setup")
-        return self.transport(request)
+        with self._under_way():
+            return self.transport(request)
 
-    def cancel(self) -> None:
-        """Stop the run: later requests are not sent, running child processes are killed."""
+    def _libcurl(self, request: transport.Request) -> Observation:
+        """The default transport: libcurl through `selftest.transport`, aborted on cancel()."""
+        return transport.perform(request, abort=self.cancelled.is_set)
+
+    @contextlib.contextmanager
+    def _under_way(self) -> Iterator[None]:
+        """Count a request or child process as under way while the block runs."""
+        with self._idle:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def cancel(self, settle_s: float = SETTLE_S) -> bool:
+        """Stop the run: later requests are not sent, libcurl requests under way are aborted,
+        running child processes are killed; then wait up to `settle_s` for their threads to
+        leave them. True when none is left under way."""
         self.cancelled.set()
         with self._lock:
             children = list(self._children)
         for child in children:
             kill_group(child)
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout=settle_s)
 
     def run_child(self, argv: list[str], timeout_s: float,
                   stdin: str | None = None) -> tuple[int, str, str] | str:
@@ -232,6 +258,11 @@ class Context:
         starts dies with it), `stdin` written to it (else its stdin is closed); (exit status,
         stdout, stderr), or why it gave no answer."""
         timeout_s = min(timeout_s, self.remaining_ms() / 1000)
+        with self._under_way():
+            return self._run_child(argv, timeout_s, stdin)
+
+    def _run_child(self, argv: list[str], timeout_s: float,
+                   stdin: str | None) -> tuple[int, str, str] | str:
         # Started and registered under the lock that cancel() takes after setting `cancelled`:
         # a child is either seen (and killed) by cancel(), or never started.
         with self._lock:
