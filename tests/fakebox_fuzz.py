@@ -1,23 +1,24 @@
 """Fuzz the fake Box with schemathesis against Box's own OpenAPI spec (issue 8).
 
-Only the operations the fake implements are kept (its route table named against the spec's
-paths). Each generated case is sent in-process (WSGI) with a valid bearer token; half the
-cases get a path id that exists (a real file, folder or upload session), so handlers run past
-their 404. What is counted: every status, every response >= 500, and every handler exception
-the app's catch-all recorded in `state.errors`. Used by tests/unit/test_fakebox_fuzz.py (a few
-cases per operation) and tests/bench/bench_fakebox.py (the big run).
+The spec is the subset in the repository (tests/box_openapi.py names it; a full copy of Box's
+`openapi.json` may be passed instead). Only the operations the fake implements are kept (its
+route table named against the spec's paths). Each generated case is sent in-process (WSGI)
+with a valid bearer token; half the cases get a path id that exists (a real file, folder or
+upload session), so handlers run past their 404. What is counted: every status, every
+response >= 500, and every handler exception the app's catch-all recorded in `state.errors`.
+Used by tests/unit/test_fakebox_fuzz.py (a few cases per operation) and
+tests/bench/bench_fakebox.py (the big run).
 """
 
 from __future__ import annotations
 
 import collections
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-METHODS = ("get", "put", "post", "delete", "options", "patch", "head")
+from box_openapi import METHODS, SPEC, load
 
 
 @dataclass
@@ -35,7 +36,7 @@ def implemented_spec(spec_path: Path) -> dict[str, Any]:
     """Box's spec cut down to the (method, path) pairs the fake's route table serves."""
     from selftest.fakebox.app import ROUTES
 
-    doc = json.loads(spec_path.read_text(encoding="utf-8"))
+    doc = load(spec_path)
     served = {(r.method.lower(), r.path) for r in ROUTES}
     paths = {}
     for path, item in doc["paths"].items():
@@ -43,7 +44,7 @@ def implemented_spec(spec_path: Path) -> dict[str, Any]:
         if kept:
             paths[path] = {**{k: v for k, v in item.items() if k not in METHODS}, **kept}
     doc["paths"] = paths
-    return doc  # type: ignore[no-any-return]
+    return doc
 
 
 def _seed_world(client: Any) -> dict[str, list[str]]:
@@ -60,7 +61,7 @@ def _seed_world(client: Any) -> dict[str, list[str]]:
             "user_id": [client.state.main_user.id]}
 
 
-def run(spec_path: Path, *, max_examples: int, seed: int = 0) -> FuzzResult:
+def run(spec_path: Path = SPEC, *, max_examples: int, seed: int = 0) -> FuzzResult:
     """Fuzz every implemented operation with `max_examples` cases each."""
     import schemathesis
 
