@@ -36,7 +36,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "tests" / "data" / "box-openapi-subset.json"
-#: The full spec's usual place: the workspace's `shared/reference` folder beside the checkout
+#: The full spec's usual place: the workspace's reference folder beside the checkout
 #: (the nearest one up from the repository, so a git worktree nested deeper finds it too).
 DEFAULT_SPEC = next((folder / "shared" / "reference" / "box-openapi.json"
                      for folder in REPO.parents
