@@ -35,14 +35,16 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-OUT = REPO / "tests" / "data" / "box-openapi-subset.json"
+sys.path.insert(0, str(REPO / "tests"))
+from box_openapi import METHODS, NOT_IN_SPEC, SPEC  # noqa: E402 - tests/ is not a package
+
+OUT = SPEC
 #: The full spec's usual place: the workspace's reference folder beside the checkout
 #: (the nearest one up from the repository, so a git worktree nested deeper finds it too).
 DEFAULT_SPEC = next((folder / "shared" / "reference" / "box-openapi.json"
                      for folder in REPO.parents
                      if (folder / "shared" / "reference" / "box-openapi.json").exists()),
                     REPO.parent / "shared" / "reference" / "box-openapi.json")
-METHODS = ("get", "put", "post", "delete", "options", "patch", "head")
 SOURCE = "https://github.com/box/box-openapi (openapi.json)"
 
 #: Keywords whose value is prose (or documentation only), dropped wherever they are keywords.
@@ -161,8 +163,7 @@ def subset(doc: dict[str, Any], served: list[tuple[str, str]]) -> dict[str, Any]
         "security": security,
         "paths": paths,
         "components": components,
-        "x-fake-routes-not-in-spec": [f"{m.upper()} {p}" for m, p in served
-                                      if (m, p) not in documented],
+        NOT_IN_SPEC: [f"{m.upper()} {p}" for m, p in served if (m, p) not in documented],
     }
 
 
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     operations = sum(1 for item in made["paths"].values() for m in item if m in METHODS)
     print(f"{args.out}: {len(text.encode()):,} bytes, {operations} operations, "
           f"{len(made['components'].get('schemas', {}))} schemas; fake routes not in the spec: "
-          f"{made['x-fake-routes-not-in-spec']}", file=sys.stderr)
+          f"{made[NOT_IN_SPEC]}", file=sys.stderr)
     return 0
 
 
