@@ -156,6 +156,12 @@ def round_trip_body(figures: dict[str, float | int | str]) -> str:
     ])
 
 
+def _spec_name(spec: Path) -> str:
+    if spec.resolve() == SPEC.resolve():
+        return f"the repository's subset, {SPEC.relative_to(REPO)}"
+    return spec.name
+
+
 def fuzz_body(max_examples: int, spec: Path) -> str:
     from fakebox_fuzz import run
 
@@ -165,7 +171,8 @@ def fuzz_body(max_examples: int, spec: Path) -> str:
     statuses = ", ".join(f"{code}: {count}" for code, count in sorted(result.statuses.items()))
     lines = [
         f"`python tests/bench/bench_fakebox.py --fuzz {max_examples}`: schemathesis "
-        f"(hypothesis) cases generated from Box's OpenAPI spec for the {result.operations} "
+        f"(hypothesis) cases generated from Box's OpenAPI spec ({_spec_name(spec)}) for the "
+        f"{result.operations} "
         "operations the fake implements, sent in-process with a valid token, half of them with "
         "ids that exist.",
         "",
