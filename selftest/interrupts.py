@@ -51,9 +51,26 @@ class Interrupted(KeyboardInterrupt):
 
 
 class Stop(threading.Event):
-    """Set when a stop signal arrived; `signum` says which (0 until then)."""
+    """Set when a stop signal arrived; `signum` says which (0 until then).
+
+    The signal handler marks it with `note()`, which takes no lock: a handler runs on the main
+    thread between any two of its bytecodes, possibly while that thread holds this Event's lock
+    (inside a `set()` of its own, or of the handler that a second signal interrupted), and
+    `set()` would then wait for itself forever. `is_set()` sees a note at once, `wait()` does
+    not: poll `is_set()`.
+    """
 
     signum: int = 0
+    _noted: bool = False
+
+    def note(self, signum: int) -> None:
+        """Mark the stop from a signal handler (plain attributes, no lock)."""
+        self.signum = signum
+        self._noted = True
+
+    def is_set(self) -> bool:
+        """Whether a signal was noted or `set()` was called."""
+        return self._noted or super().is_set()
 
     def check(self) -> None:
         """Raise Interrupted if a signal arrived (its exception may have been swallowed)."""
@@ -66,32 +83,36 @@ def on_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-#: The longest the main thread blocks in one wait (`wait_in_slices`): the delay a stop signal
-#: may see when it lands as a wait begins.
-WAIT_SLICE_S = 0.1
+#: How often a waiting main thread looks again (`wait_interruptibly`): the delay a stop signal
+#: may see when it lands as a wait begins, and the delay a result may see.
+POLL_S = 0.01
 
 
-def wait_in_slices(wait: Callable[[float | None], bool], timeout_s: float | None) -> bool:
-    """`wait(timeout_s)` — a wait for something that says whether it came — on the main thread
-    as waits of at most WAIT_SLICE_S, so that a stop signal raises within a slice.
+def wait_interruptibly(done: Callable[[], bool], wait: Callable[[float | None], bool],
+                       timeout_s: float | None) -> bool:
+    """Wait until `done()` (True) or `timeout_s` passed (False): on the main thread by polling
+    `done()` between short sleeps, elsewhere by `wait(timeout_s)`, a blocking wait for the same.
 
-    CPython runs a signal's Python handler only between the main thread's bytecodes, and a
-    blocked wait is cut short only by a signal that lands while it is blocked. One that lands
-    in the instant after the last check and before the wait blocks (the GIL released, the
-    thread not yet in its futex call; the kernel may also hand the signal to another thread)
-    is noted but not handled until the wait ends: a five-minute `Future.result(timeout)` held
-    an interrupted preflight for its whole deadline (2 runs in 40 of the suite under load).
-    Off the main thread no handler runs, and `wait` is called once.
+    The main thread never blocks in a lock or a `threading.Condition`, for two reasons seen in
+    interrupted preflight runs under load. CPython runs a signal's Python handler between the
+    main thread's bytecodes, and a blocked wait is cut short only by a signal that lands while
+    it blocks: one landing in the instant before (the GIL released, the futex call not yet
+    made) waits for the wait to end — a 300 s `Future.result(timeout)` held the run for its
+    whole deadline, the signal noted in C (gdb: `is_tripped` 1) and never handled. And the
+    exception a handler raises can land inside `Condition.wait`'s Python code, between its
+    release of the lock and the `try` that takes it back: the `with` around it then fails
+    with "RuntimeError: release unlocked lock", a traceback instead of an interrupted exit.
+    `time.sleep` is one C call that a handler's exception leaves cleanly.
     """
     if not on_main_thread():
         return wait(timeout_s)
     end = None if timeout_s is None else time.monotonic() + timeout_s
-    while True:
+    while not done():
         left = None if end is None else end - time.monotonic()
         if left is not None and left <= 0:
-            return wait(0)
-        if wait(WAIT_SLICE_S if left is None else min(WAIT_SLICE_S, left)):
-            return True
+            return False
+        time.sleep(POLL_S if left is None else min(POLL_S, left))
+    return True
 
 
 @contextlib.contextmanager
@@ -127,17 +148,16 @@ def _handled(signals: tuple[int, ...], *, deferred: bool) -> Iterator[Stop]:
     if not on_main_thread():
         yield stop
         return
-    raised = threading.Event()
+    raised: list[int] = []  # a plain list: a handler takes no lock (see Stop)
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
-            stop.signum = signum
-            stop.set()
+            stop.note(signum)
             if deferred:
                 return
-        elif not deferred or raised.is_set():
+        elif not deferred or raised:
             return  # clean-up has begun: let it finish
-        raised.set()
+        raised.append(signum)
         raise Interrupted(signum)
 
     previous = {signum: signal.signal(signum, handler) for signum in signals}

@@ -21,7 +21,7 @@ moment for their threads to leave libcurl) and raises `Interrupted` with those r
 
 from __future__ import annotations
 
-import threading
+import _thread
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -33,7 +33,7 @@ from selftest.checks.probes.context import Context
 from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach, probe
 from selftest.checks.proxy import tunnel_finding
 from selftest.errors import SelftestError
-from selftest.interrupts import wait_in_slices
+from selftest.interrupts import wait_interruptibly
 
 T = TypeVar("T")
 Check = Callable[[Context, Reach], CheckResult]
@@ -64,9 +64,9 @@ class RunInterrupted(KeyboardInterrupt):
         self.cause = cause
 
 
-def _spawn(name: str, work: Callable[..., T], *args: Any,
+def _spawn(work: Callable[..., T], *args: Any,
            then: Callable[[Future[T]], None] | None = None) -> Future[T]:
-    """Run `work(*args)` on a daemon thread (never joined at exit, unlike a pool's workers),
+    """Run `work(*args)` on a new thread (never joined at exit, unlike a pool's workers),
     then `then(future)` on the same thread: never on the main thread, as a done callback added
     to a future already done would be (it may wait for PHP's result, and the main thread must
     stay free to see a stop signal)."""
@@ -82,14 +82,17 @@ def _spawn(name: str, work: Callable[..., T], *args: Any,
         except BaseException as exc:  # handed to the waiting thread, which re-raises it
             future.set_exception(exc)
 
-    threading.Thread(target=body, name=f"preflight-{name}", daemon=True).start()
+    # Not threading.Thread(...).start(): it waits for the new thread in Condition.wait, and the
+    # exception of a signal landing there breaks its lock (see wait_interruptibly). A thread of
+    # _thread's is never waited for (at exit neither: a daemon thread).
+    _thread.start_new_thread(body, ())  # unnamed: naming it would keep a _DummyThread
     return future
 
 
 def _result_within(future: Future[T], timeout_s: float) -> T | None:
     """The future's result (its exception raised), or None when it is not in within
-    `timeout_s`; on the main thread waited for in slices, so that a stop signal is seen."""
-    if not wait_in_slices(lambda s: _done_within(future, s), timeout_s):
+    `timeout_s`; on the main thread polled, so that a stop signal is seen at once."""
+    if not wait_interruptibly(future.done, lambda s: _done_within(future, s), timeout_s):
         return None
     return future.result()
 
@@ -225,16 +228,16 @@ def _start(ctx: Context, selected: Sequence[str], futures: dict[str, Future[Chec
     """Start the path probe and the selected checks, each on its own thread."""
     proxied = _proxied(ctx)
     needs_path = any(n in NEEDS_API_HOST for n in selected) or ("proxy" in selected and proxied)
-    path_future = _spawn("path", probe_path, ctx) if needs_path else None
+    path_future = _spawn(probe_path, ctx) if needs_path else None
     then = None if on_done is None else lambda f: _report(f, ctx, on_done)
     if "dns" in selected:
-        futures["dns"] = _spawn("dns", _timed, "dns", CHECKS["dns"], ctx, UNKNOWN, then=then)
+        futures["dns"] = _spawn(_timed, "dns", CHECKS["dns"], ctx, UNKNOWN, then=then)
     for name in selected:
         if name == "proxy":
-            futures[name] = _spawn(name, _after, name, ctx, selected, None,
+            futures[name] = _spawn(_after, name, ctx, selected, None,
                                    path_future if proxied else None, then=then)
         elif name not in futures:
-            futures[name] = _spawn(name, _after, name, ctx, selected, futures.get("dns"),
+            futures[name] = _spawn(_after, name, ctx, selected, futures.get("dns"),
                                    path_future, then=then)
 
 

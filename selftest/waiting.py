@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from types import FrameType
 
 
 @contextlib.contextmanager
@@ -21,14 +22,24 @@ def sigterm_sets(stop: threading.Event) -> Iterator[threading.Event]:
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
+    noted: list[int] = []
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        # Once only: a second signal can land inside the first one's set(), after it took the
+        # Event's lock (not reentrant) and before the flag is up; a second set() there would
+        # wait for its own thread forever.
+        if not noted:
+            noted.append(signum)
+            stop.set()
+
     # SIGHUP too: a closed terminal (or `ssh` dropping) must clean up as SIGTERM does.
-    previous = {signum: signal.signal(signum, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, handler)
                 for signum in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield stop
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 #: How often the waiting main thread looks at `stop` (the delay a stop signal may see).

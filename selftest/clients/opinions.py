@@ -17,6 +17,7 @@ the proxy environment PHP's libcurl reads applies). The checks and the classifie
 
 from __future__ import annotations
 
+import _thread
 import os
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import Any
 from selftest.checks import CheckResult, Status
 from selftest.checks.probes.context import API_BUDGET, ApiBudget, Context, Options
 from selftest.clients import dnsjail, php
-from selftest.interrupts import wait_in_slices
+from selftest.interrupts import wait_interruptibly
 from selftest.observe import Observation
 from selftest.transport import Request
 
@@ -224,13 +225,19 @@ def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping
         with arrived:
             arrived.notify_all()
 
-    threading.Thread(target=php_run, name="preflight-php", daemon=True).start()
+    _thread.start_new_thread(php_run, ())  # never waited for (see preflight._spawn)
 
     def php_result(name: str) -> CheckResult | None:
-        with arrived:  # in slices on the main thread (the returned results), to see a signal
-            wait_in_slices(lambda s: arrived.wait_for(lambda: name in php_results or
-                                                      bool(failure), timeout=s),
-                           max(0.0, deadline - time.monotonic()) + preflight.GRACE_S)
+        def came() -> bool:
+            return name in php_results or bool(failure)
+
+        def wait(timeout_s: float | None) -> bool:
+            with arrived:
+                return arrived.wait_for(came, timeout=timeout_s)
+
+        # Polled on the main thread (the results returned at the end), to see a stop signal.
+        wait_interruptibly(came, wait, max(0.0, deadline - time.monotonic()) + preflight.GRACE_S)
+        with arrived:
             return php_results.get(name)
 
     def merged(result: CheckResult) -> CheckResult:

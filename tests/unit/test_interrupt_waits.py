@@ -23,7 +23,7 @@ from selftest import preflight
 from selftest.checks import CheckResult
 from selftest.checks.probes.context import Context, Options
 from selftest.checks.probes.mock import MockTransport
-from selftest.interrupts import Interrupted, on_main_thread, signals_raise, wait_in_slices
+from selftest.interrupts import Interrupted, on_main_thread, signals_raise, wait_interruptibly
 from selftest.observe import Observation
 from selftest.transport import Request
 
@@ -36,10 +36,10 @@ GUARD_S = 10.0
 
 
 def waiting_in(function: str, **local: Any) -> bool:
-    """Whether the main thread is in a `wait` called (at any depth) from `function`, whose
-    local variables include `local`."""
+    """Whether the main thread is waiting (in `wait`, `wait_interruptibly` or `sleep`) inside
+    `function`, whose local variables include `local`."""
     frame = sys._current_frames().get(threading.main_thread().ident or 0)
-    if frame is None or frame.f_code.co_name != "wait":
+    if frame is None or frame.f_code.co_name not in ("wait", "wait_interruptibly"):
         return False
     while frame is not None and frame.f_code.co_name != function:
         frame = frame.f_back
@@ -81,15 +81,29 @@ def poll(condition: Callable[[], bool], timeout_s: float) -> bool:
     return condition()
 
 
-def test_wait_in_slices_sees_a_signal_noted_while_it_blocks() -> None:
-    """An Interrupted is raised from a long wait within a slice, not after the wait."""
+def test_a_long_wait_on_the_main_thread_sees_a_signal_noted_while_it_waits() -> None:
+    """An Interrupted is raised from a long wait at once, not after the wait."""
     never = threading.Event()
     ready = threading.Event()
     ready.set()
-    noter = Noter(ready, lambda: not waiting_in("wait_in_slices"), "wait_in_slices")
+    noter = Noter(ready, lambda: not waiting_in("wait_interruptibly"), "wait_interruptibly")
     with signals_raise(), pytest.raises(Interrupted):
-        wait_in_slices(never.wait, DEADLINE_S)
+        wait_interruptibly(never.is_set, never.wait, DEADLINE_S)
     assert noter.join() is True
+
+
+def test_off_the_main_thread_the_wait_blocks_once() -> None:
+    """Elsewhere no handler runs: the blocking wait is called once, with the whole timeout."""
+    calls: list[float | None] = []
+
+    def wait(timeout_s: float | None) -> bool:
+        calls.append(timeout_s)
+        return True
+
+    thread = threading.Thread(target=lambda: wait_interruptibly(lambda: False, wait, 5.0))
+    thread.start()
+    thread.join(DEADLINE_S)
+    assert calls == [5.0]
 
 
 def test_a_signal_noted_as_the_run_waits_stops_the_checks_under_way() -> None:
@@ -119,3 +133,4 @@ def test_a_signal_noted_as_the_run_waits_stops_the_checks_under_way() -> None:
     results = {r.check: r for r in stopped.value.results}
     assert results["tls"].summary == "interrupted before it finished"
     assert reported == ["dns", "proxy"]
+
