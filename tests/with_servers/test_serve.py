@@ -111,3 +111,24 @@ def test_sigterm_while_starting_stops_the_servers_and_exits_0(
     assert started and started[0].stopping
     assert signal.getsignal(signal.SIGTERM) == before
     assert capsys.readouterr().out.startswith("http://127.0.0.1:")
+
+
+def test_serving_one_scenario_checks_only_that_one(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`serve ID` picks by id and documents; only the served file is checked by its step, so
+    a fresh `serve` imports that step alone (each step's import is start-up time)."""
+    from selftest import scenario
+    from selftest.commands import serve
+
+    checked: list[str] = []
+    check = scenario._checked
+
+    def counting(item: scenario.Scenario) -> scenario.Scenario:
+        checked.append(item.id)
+        return check(item)
+
+    monkeypatch.setattr(scenario, "_checked", counting)
+    monkeypatch.setattr(serve, "wait_until_stopped", lambda stop: None)
+    assert main(["serve", "curl-52"]) == 0
+    assert checked == ["curl-52"]
+    assert capsys.readouterr().out.startswith("http://127.0.0.1:")
