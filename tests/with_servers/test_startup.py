@@ -6,6 +6,7 @@ servers, the fake Box and their libraries are not in sys.modules.
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -33,6 +34,11 @@ print(json.dumps({"status": status, "modules": sorted(sys.modules)}))
 
 def modules_after(argv: list[str]) -> tuple[int, list[str]]:
     """(exit status, the modules imported) after `selftest ARGV` in a new interpreter."""
+    return _modules_after(tuple(argv))
+
+
+@functools.cache  # `--help` is looked at by two tests: one interpreter answers both
+def _modules_after(argv: tuple[str, ...]) -> tuple[int, list[str]]:
     done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(argv)],
                           capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
