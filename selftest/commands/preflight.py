@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
@@ -71,10 +72,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _progress(stream: TextIO) -> Callable[[CheckResult], None]:
-    """A progress printer: a line on `stream` per finished check, when the report goes elsewhere."""
+    """A progress printer: a line on `stream` per finished check, when the report goes elsewhere.
+    Checks finish on their own threads, so each line is one locked write (never two lines
+    interleaved)."""
+    lock = threading.Lock()
+
     def show(result: CheckResult) -> None:
         """Print one finished check's status and time."""
-        print(f"  {result.check}: {result.status} ({result.duration_ms:.0f} ms)", file=stream)
+        with lock:
+            stream.write(f"  {result.check}: {result.status} ({result.duration_ms:.0f} ms)\n")
+            stream.flush()
 
     return show
 

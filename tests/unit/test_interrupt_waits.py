@@ -132,5 +132,5 @@ def test_a_signal_noted_as_the_run_waits_stops_the_checks_under_way() -> None:
     assert noter.join() is True, "the run went on waiting after the signal"
     results = {r.check: r for r in stopped.value.results}
     assert results["tls"].summary == "interrupted before it finished"
-    assert reported == ["dns", "proxy"]
+    assert sorted(reported) == ["dns", "proxy"]  # dns and proxy finish side by side
 

@@ -3,7 +3,9 @@ and nothing is sent on the network (the runner is never reached)."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,30 @@ def test_token_file_with_a_byte_order_mark(tmp_path: Path) -> None:
     token = tmp_path / "token"
     token.write_bytes(b"\xef\xbb\xbfT0ken-from-notepad\r\n")
     assert _read_token(str(token), {}) == "T0ken-from-notepad"
+
+
+def test_progress_lines_from_check_threads_never_interleave() -> None:
+    """Checks finish on their own threads: each progress line is written whole."""
+    import threading
+    import time
+
+    from selftest.checks import CheckResult
+    from selftest.commands.preflight import _progress
+
+    class SlowStream(io.StringIO):
+        def write(self, text: str) -> int:
+            time.sleep(0.0002)  # a pipe that makes writers wait: the GIL passes on
+            return super().write(text)
+
+    stream = SlowStream()
+    show = _progress(stream)
+    results = [CheckResult(f"check{i}", "pass", "", duration_ms=float(i)) for i in range(8)]
+    threads = [threading.Thread(target=lambda r=r: [show(r) for _ in range(25)])
+               for r in results]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 200
+    assert all(re.fullmatch(r"  check\d: pass \(\d ms\)", line) for line in lines), lines[:5]
