@@ -29,6 +29,7 @@ from typing import Any
 from selftest.checks import CheckResult, Status
 from selftest.checks.probes.context import API_BUDGET, ApiBudget, Context, Options
 from selftest.clients import dnsjail, php
+from selftest.errors import SelftestError
 from selftest.interrupts import wait_interruptibly
 from selftest.observe import Observation
 from selftest.transport import Request
@@ -101,12 +102,25 @@ def stacks(build: php.PhpBuild | None) -> dict[str, str]:
     return out
 
 
-def second_opinion() -> php.PhpBuild | None:
-    """PHP's build when `php` with the curl extension is on PATH, else None."""
+#: At most this long (and half the run's --timeout) for `php` to say what it is.
+DESCRIBE_S = 5.0
+
+
+def second_opinion(timeout_s: float = DESCRIBE_S) -> php.PhpBuild | None:
+    """PHP's build when `php` with the curl extension is on PATH and answers within
+    `timeout_s`, else None: a php that hangs gives no second opinion (the tls check's own PHP
+    probe then says that PHP on this machine did not answer) rather than failing the run."""
     try:
-        return php.describe()
+        return php.describe(timeout_s=timeout_s)
     except php.ClientMissing:
         return None
+    except SelftestError:
+        return None
+
+
+def _describe_s(options: Options) -> float:
+    """How long `php describe` may take: DESCRIBE_S, at most half the run's deadline."""
+    return min(DESCRIBE_S, options.timeout_s / 2)
 
 
 def run(options: Options, client: str | None, only: Sequence[str] = (),
@@ -128,24 +142,26 @@ def run(options: Options, client: str | None, only: Sequence[str] = (),
                 on_done(result)
         return results
 
-    build = None if client == "pycurl" else php.describe() if client == "php" else \
-        second_opinion()
+    # One deadline for the whole run, asking php what it is included (--timeout).
+    deadline = time.monotonic() + options.timeout_s
+    build = None if client == "pycurl" else \
+        php.describe(timeout_s=_describe_s(options)) if client == "php" else \
+        second_opinion(_describe_s(options))
     # One budget of Box API calls for the whole run: split when both stacks make them.
     budget = ApiBudget(PYCURL_SHARE if build is not None and client is None else API_BUDGET)
-    third = _ThirdOpinion(options, budget)
+    third = _ThirdOpinion(options, budget, deadline)
     on_done = third.wrap(on_done)
     if build is None:
-        return third.all(preflight.run(Context(options, budget=budget), only=only,
-                                       on_done=on_done))
-    return third.all(_with_php(options, client, build, only, on_done, budget))
+        return third.all(preflight.run(Context(options, deadline=deadline, budget=budget),
+                                       only=only, on_done=on_done))
+    return third.all(_with_php(options, client, build, only, on_done, budget, deadline))
 
 
 def _with_php(options: Options, client: str | None, build: php.PhpBuild, only: Sequence[str],
               on_done: Callable[[CheckResult], None] | None,
-              budget: ApiBudget) -> list[CheckResult]:
+              budget: ApiBudget, deadline: float) -> list[CheckResult]:
     from selftest import preflight
 
-    deadline = time.monotonic() + options.timeout_s
     php_ctx = php_context(options, build, deadline,
                           budget if client == "php" else ApiBudget(API_BUDGET - budget.limit))
     versions = stacks(build)
@@ -162,11 +178,11 @@ class _ThirdOpinion:
     """requests' view added to the tls and token results once, whether streamed or returned;
     its users/me call (token, after libcurl's failed at TLS level) is spent from `budget`."""
 
-    def __init__(self, options: Options, budget: ApiBudget) -> None:
+    def __init__(self, options: Options, budget: ApiBudget, deadline: float) -> None:
         self.options = options
         self.budget = budget
         #: The run's deadline (--timeout) bounds requests' calls too: they come after the checks.
-        self.deadline = time.monotonic() + options.timeout_s
+        self.deadline = deadline
         self._done: dict[str, CheckResult] = {}
         self._lock = threading.Lock()
 

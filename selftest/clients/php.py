@@ -91,10 +91,11 @@ def find_php(php: str | None = None) -> str:
     return found
 
 
-def describe(php: str | None = None) -> PhpBuild:
-    """Ask the PHP on PATH what it is. Raises ClientMissing without php or its curl extension."""
+def describe(php: str | None = None, timeout_s: float = PROCESS_SLACK_S) -> PhpBuild:
+    """Ask the PHP on PATH what it is. Raises ClientMissing without php or its curl extension,
+    SelftestError when it gives no answer within `timeout_s`."""
     executable = find_php(php)
-    doc = _run_php(executable, ["describe"], b"", timeout_s=PROCESS_SLACK_S)
+    doc = _run_php(executable, ["describe"], b"", timeout_s=timeout_s)
     version = doc["curl_version"]
     constants = {str(k): int(v) for k, v in doc["constants"].items() if isinstance(v, int)}
     bits = int(version.get("features", 0))

@@ -4,7 +4,9 @@ run's deadline: `--timeout N` bounds the whole run, not only the checks."""
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,3 +53,24 @@ def test_requests_gets_only_what_is_left_of_the_run(monkeypatch: pytest.MonkeyPa
     assert given == [2.5]
     skipped = requests_view.annotate(result, Options(), left_s=0.05)
     assert given == [2.5] and "deadline" in skipped.summary
+
+
+def test_a_hanging_php_costs_no_more_than_the_run_s_deadline(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `php` on PATH that never answers `describe`: the default run goes on without PHP's
+    second opinion, within --timeout (it used to wait 10 s and exit 3, "php did not finish")."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "php").write_text("#!/bin/sh\nsleep 300\n")
+    (bindir / "php").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    started = time.monotonic()
+    status = main(["preflight", "--json", "--only", "dns", "--timeout", "2",
+                   "--api-base", "https://127.0.0.1:9", "--upload-base", "https://127.0.0.1:9"])
+    elapsed = time.monotonic() - started
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    assert status == 0, checks
+    assert [c["check"] for c in checks] == ["dns"]
+    assert "php" not in checks[0]["evidence"].get("stacks", {})
+    assert elapsed < 5, elapsed  # half the deadline for php at most, not its own 10 s
