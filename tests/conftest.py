@@ -107,6 +107,9 @@ def fakebox_responses() -> Iterator[list[Any]]:
 #: The files whose fake Box responses the contract test checks; under pytest-xdist they and the
 #: contract test share one worker (--dist loadgroup), which runs the contract test last.
 _CONTRACT_GROUP = ("test_fakebox_", "test_sdk_")
+#: Files of those that check their own responses' contract, so any worker may run them (the
+#: fuzz: ~5 s of CPU that made the group the suite's longest path).
+_CHECKS_ITS_OWN = ("test_fakebox_fuzz.py",)
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
@@ -115,7 +118,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     last = [item for item in items if item.path.name == "test_fakebox_contract.py"]
     items[:] = [item for item in items if item not in last] + last
     for item in items:
-        if item.path.name.startswith(_CONTRACT_GROUP):
+        if item.path.name.startswith(_CONTRACT_GROUP) and item.path.name not in _CHECKS_ITS_OWN:
             item.add_marker(pytest.mark.xdist_group("fakebox-contract"))
         group = item.get_closest_marker("xdist_group")
         if group is not None:  # the contract's, or a file's own (one expensive module fixture)
