@@ -63,18 +63,19 @@ def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (pyproject's addopts): two workers per CPU, at most four more than CPUs.
+    """`-n auto` (pyproject's addopts): three workers per CPU, at most four more than CPUs.
 
     Most of the suite's wall time is waiting, not computing: the clock check's bisection waits
     for the fake's second ticks, timeouts run out, PHP and subprocesses start. With one worker
-    per CPU the CPUs were idle half of the time: on 2 shared CPUs, back to back, 2 workers took
-    100 s (93 s of CPU), 4 workers 68 s (100 s of CPU). PYTEST_XDIST_AUTO_NUM_WORKERS and
+    per CPU the CPUs were idle half of the time. On 2 quiet CPUs, back to back (2026-12-02):
+    4 workers 51 s (70 s of CPU), 6 workers 43-46 s (72-79 s of CPU), 8 workers no faster
+    (each worker's collection costs ~1.5 s of CPU). PYTEST_XDIST_AUTO_NUM_WORKERS and
     `-n logical` still decide as xdist documents.
     """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
         return None
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return min(2 * (cpus or 1), (cpus or 1) + 4)
+    return min(3 * (cpus or 1), (cpus or 1) + 4)
 
 
 #: Responses kept at most for the contract test (a whole suite sends far fewer).

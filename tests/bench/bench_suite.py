@@ -123,7 +123,7 @@ def main() -> int:
         f"before, {min(LOADS):.1f}–{max(LOADS):.1f} as the runs started, "
         f"{os.getloadavg()[0]:.1f} after: other work was running); `python "
         f"tests/bench/bench_suite.py --runs {args.runs} --busy-cores {args.busy_cores}`. Each run "
-        "is a fresh `python -m pytest -q -p no:cacheprovider` (`-n auto`: 2 workers per CPU, "
+        "is a fresh `python -m pytest -q -p no:cacheprovider` (`-n auto`: 3 workers per CPU, "
         f"tests/conftest.py); SELFTEST_WP_PATH: {wordpress}. CPU is user + system of pytest and "
         "all it started; CPU / CPUs is the floor no scheduling can go below.", "",
         f"| selection | median wall | min–max | median CPU | min–max | CPU / {cpus} CPUs | runs | "
