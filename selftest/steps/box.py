@@ -30,6 +30,7 @@ import dataclasses
 import hashlib
 import json
 import secrets
+import threading
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -49,6 +50,8 @@ from selftest.transport import Request, perform
 
 _BOUNDARY = "selftest-box-sequence-boundary"
 DEFAULT_TIMEOUT_MS = 5000
+#: How long `concurrent` copies wait for each other before they are sent together.
+BARRIER_S = 10.0
 #: The names the step defines besides the `save` ones.
 BUILT_IN_NAMES = frozenset({"unique", "fresh_refresh_token"})
 _INCLUDE_KEYS = {"about", "requests"}
@@ -224,8 +227,15 @@ def _send(seq: Sequence, raw: BoxRequest, send: Callable[[Request], Observation]
     seq.sent.append(f"{request.method} {_short(request.url)}")
     if resolved.concurrent <= 1:
         return send(request)
+    gate = threading.Barrier(resolved.concurrent)
+
+    def at_once(_: int) -> Observation:
+        """One copy, sent as the last of the copies' threads is ready (not as each starts)."""
+        gate.wait(timeout=BARRIER_S)
+        return send(request)
+
     with ThreadPoolExecutor(max_workers=resolved.concurrent) as pool:
-        results = list(pool.map(lambda _: send(request), range(resolved.concurrent)))
+        results = list(pool.map(at_once, range(resolved.concurrent)))
     return next((o for o in results if not o.ok), results[0])
 
 
