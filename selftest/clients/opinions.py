@@ -52,8 +52,14 @@ PHP_PASSES = "PHP's cURL — what the extension uses — passes here, but pycurl
 def php_context(options: Options, build: php.PhpBuild, deadline: float,
                 budget: ApiBudget | None = None) -> Context:
     """A Context whose transport sends each Request through PHP's curl_exec, in PHP's
-    configuration; each php process is the Context's child (deadline, process group, Ctrl-C)."""
+    configuration: long-lived php workers answer them (`selftest.clients.php_workers`: a fresh
+    curl handle per request), stopped by the Context's cancel() — which the run calls when it
+    ends, interrupted or not; a request that needs the DNS jail is a php process of its own,
+    the Context's child (deadline, process group, Ctrl-C)."""
+    from selftest.clients.php_workers import Workers
+
     holder: list[Context] = []
+    workers = Workers()
 
     def send(request: Request) -> Observation:
         table = php.request_table(request)
@@ -65,9 +71,17 @@ def php_context(options: Options, build: php.PhpBuild, deadline: float,
         if isinstance(jail, str):
             return php.observation_from({"errno": 48, "error": jail, "phase": "setup"},
                                         request.url, client="php")
-        return php.run(build, table, calls, prefix=jail, runner=holder[0].run_child)
+        if jail:
+            return php.run(build, table, calls, prefix=jail, runner=holder[0].run_child)
+        try:
+            return php.run(build, table, calls, workers=workers)
+        except SelftestError as exc:  # no answer in time, or stopped by cancel(): libcurl's 28
+            why = "the run was interrupted" if holder[0].cancelled.is_set() else str(exc)
+            return php.observation_from({"errno": 28, "error": f"PHP gave no answer: {why}"},
+                                        request.url, client="php")
 
     holder.append(Context(options, deadline=deadline, transport=send, budget=budget))
+    holder[0].on_cancel(workers.close)
     return holder[0]
 
 
@@ -165,13 +179,16 @@ def _with_php(options: Options, client: str | None, build: php.PhpBuild, only: S
     php_ctx = php_context(options, build, deadline,
                           budget if client == "php" else ApiBudget(API_BUDGET - budget.limit))
     versions = stacks(build)
-    if client == "php":
-        def mark(result: CheckResult) -> CheckResult:
-            return replace(result, evidence={**result.evidence, "client": "php",
-                                             "stack": versions["php"]})
-        done = (lambda r: on_done(mark(r))) if on_done else None
-        return [mark(r) for r in preflight.run(php_ctx, only=only, on_done=done)]
-    return _both(options, php_ctx, deadline, versions, only, on_done, budget)
+    try:
+        if client == "php":
+            def mark(result: CheckResult) -> CheckResult:
+                return replace(result, evidence={**result.evidence, "client": "php",
+                                                 "stack": versions["php"]})
+            done = (lambda r: on_done(mark(r))) if on_done else None
+            return [mark(r) for r in preflight.run(php_ctx, only=only, on_done=done)]
+        return _both(options, php_ctx, deadline, versions, only, on_done, budget)
+    finally:
+        php_ctx.cancel(settle_s=0)  # the run is over: PHP's workers (and any child) stop
 
 
 class _ThirdOpinion:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -200,3 +201,32 @@ def test_onion_names_reach_php_only_inside_the_dns_jail(
     assert status == 1
     assert prefixes, "PHP was never asked"
     assert all(p[:len(jail)] == jail for p in prefixes)
+
+
+def test_php_requests_are_answered_by_a_few_long_lived_workers(
+        box: RunningBox, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--client php` sends every request through PHP's curl_exec, but starts far fewer php
+    processes than it sends requests (a worker answers many, one at a time), and none is left
+    running when the run is over."""
+    started: list[subprocess.Popen[Any]] = []
+    requests: list[str] = []
+    real_popen, real_run = subprocess.Popen, php.run
+
+    def counting_popen(argv: Any, *args: Any, **kwargs: Any) -> subprocess.Popen[Any]:
+        process = real_popen(argv, *args, **kwargs)
+        if os.path.basename(str(argv[0])) == "php":
+            started.append(process)
+        return process
+
+    def counting_run(build: Any, client: Any, *args: Any, **kwargs: Any) -> Any:
+        requests.append(str(client.get("url")))
+        return real_run(build, client, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", counting_popen)
+    monkeypatch.setattr(php, "run", counting_run)
+    status, checks = preflight(box, capsys, "--client", "php")
+    assert status == 0, {n: c["summary"] for n, c in checks.items()}
+    assert len(requests) >= 8  # the clock's HEAD requests alone
+    assert 1 <= len(started) < len(requests) / 2, (len(started), len(requests))
+    assert all(process.poll() is not None for process in started)

@@ -194,6 +194,8 @@ class Context:
         self._lock = threading.Lock()
         self._once: dict[str, _Once] = {}
         self._children: list[subprocess.Popen[str]] = []
+        #: What cancel() also stops (long-lived helper processes: PHP's workers).
+        self._on_cancel: list[Callable[[], None]] = []
         #: Requests and child processes under way, and a Condition told when that number drops.
         self._busy = 0
         self._idle = threading.Condition(threading.Lock())
@@ -246,11 +248,21 @@ class Context:
         leave them. True when none is left under way."""
         self.cancelled.set()
         with self._lock:
-            children = list(self._children)
+            children, stops = list(self._children), list(self._on_cancel)
         for child in children:
             kill_group(child)
+        for stop in stops:
+            stop()
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout=settle_s)
+
+    def on_cancel(self, stop: Callable[[], None]) -> None:
+        """Have cancel() call `stop` too (after it sets `cancelled`, beside killing children):
+        for helper processes that outlive one request, such as PHP's workers."""
+        with self._lock:
+            self._on_cancel.append(stop)
+        if self.cancelled.is_set():
+            stop()
 
     def run_child(self, argv: list[str], timeout_s: float,
                   stdin: str | None = None) -> tuple[int, str, str] | str:
