@@ -99,7 +99,7 @@ def section(rows: list[str], exits: list[tuple[float, int, int]],
         f"| time from the signal to exit | {spread([e[0] for e in exits])} | "
         f"{', '.join(sorted({str(e[1]) for e in exits}))} | {sum(e[2] for e in exits)} |",
         "", "The signal comes as the first fake Box starts; the scenarios running then finish "
-        "first. The longest start first (box-name-temporarily-reserved holds a name for 600 "
+        "first. The longest start first (box-name-temporarily-reserved holds a name for 500 "
         "ms), so what is running then is one of the long ones (0.25 s when groups started "
         "by size, before 2026-12-02).",
     ]
