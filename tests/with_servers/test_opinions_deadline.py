@@ -4,12 +4,12 @@ run's deadline: `--timeout N` bounds the whole run, not only the checks."""
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from php_here import hanging_php
 
 from selftest.checks.probes.context import Options
 from selftest.cli import main
@@ -60,11 +60,7 @@ def test_a_hanging_php_costs_no_more_than_the_run_s_deadline(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A `php` on PATH that never answers `describe`: the default run goes on without PHP's
     second opinion, within --timeout (it used to wait 10 s and exit 3, "php did not finish")."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "php").write_text("#!/bin/sh\nsleep 300\n")
-    (bindir / "php").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    hanging_php(tmp_path, monkeypatch)
     started = time.monotonic()
     status = main(["preflight", "--json", "--only", "dns", "--timeout", "2",
                    "--api-base", "https://127.0.0.1:9", "--upload-base", "https://127.0.0.1:9"])

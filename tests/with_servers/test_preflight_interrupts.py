@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from php_here import hanging_php
 from signalling import communicate_or_dump
 
 from selftest.checks import tls
@@ -101,13 +102,8 @@ def test_hanging_php_is_killed_with_its_children(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A `php` on PATH that hangs (and starts a child) is bounded by the run's deadline, killed
     with its whole process group, and named as a local problem, not the network's."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
     pidfile = tmp_path / "child.pid"
-    php = bindir / "php"
-    php.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pidfile}\nsleep 300\n")
-    php.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    hanging_php(tmp_path, monkeypatch, f"sleep 300 &\necho $! > {pidfile}\nsleep 300")
     options = Options(api_base="http://127.0.0.1:9", upload_base="http://127.0.0.1:9/api",
                       custom_bases=True, timeout_s=2)
     ctx = Context(options)
@@ -138,11 +134,7 @@ def test_hanging_php_leaves_the_handshakes_their_time(tmp_path: Path,
     import trustme
     from preflight_servers import MiniBox, serve_minibox
 
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "php").write_text("#!/bin/sh\nsleep 300\n")
-    (bindir / "php").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    hanging_php(tmp_path, monkeypatch)
     ca = trustme.CA()
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
