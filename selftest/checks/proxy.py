@@ -2,8 +2,9 @@
 
 1. The proxy libcurl (PHP's cURL) would use, from the environment or --proxy
    (`selftest.checks.probes.proxyenv`), and the one WordPress would use, from --wp-config
-   (`selftest.checks.probes.wpconfig`); where they disagree, the extension and WordPress's own
-   HTTP API take different paths, and a fix in one place does not help the other.
+   (`Options.wp_settings`, read once: `selftest.checks.probes.wpconfig`); where they disagree,
+   the extension and WordPress's own HTTP API take different paths, and a fix in one place does
+   not help the other.
 2. A CONNECT tunnel through each proxy to the API host (libcurl HTTPPROXYTUNNEL, CONNECT_ONLY: no
    HTTP request reaches Box): 407 (credentials), 403 (policy), refused, unresolvable proxy.
 3. TLS interception: the certificate seen through the proxy differs from the one seen directly,
@@ -23,7 +24,6 @@ from selftest.checks.probes.context import Context, Target
 from selftest.checks.probes.proxyenv import ProxyChoice, proxy_for, split_credentials
 from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach
 from selftest.checks.probes.wpconfig import WpHttpSettings, blocked, bypasses
-from selftest.checks.probes.wpconfig import load as load_wp_config
 from selftest.classify import classify
 from selftest.observe import Observation
 from selftest.redact import redact_line
@@ -172,7 +172,7 @@ def _choices(ctx: Context, settings: WpHttpSettings | None) -> tuple[ProxyChoice
 
 def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:
     """Find the proxies, test each tunnel, look for interception."""
-    settings = load_wp_config(ctx.options.wp_config) if ctx.options.wp_config else None
+    settings = ctx.options.wp_settings
     libcurl, wp_url = _choices(ctx, settings)
     evidence: dict[str, Any] = {
         "libcurl": {"proxy": _public(libcurl.url), "source": libcurl.source,

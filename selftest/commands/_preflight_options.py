@@ -3,10 +3,11 @@
 Every input is checked here, before any check runs and before any packet is sent: a missing or
 unusable file, a malformed size, URL, host name, folder id or --resolve entry, a proxy libcurl
 cannot use, a token no Box token looks like: each raises UsageError (one stderr line naming the
-flag, exit 2, never a traceback, never a half-run report). Secrets read here (the token, the
-app's client secret, proxy passwords) are collected so that the renderers scrub them from any
-output (`secrets_of`). Only the standard library is imported at the top: `selftest --help`
-stays fast.
+flag, exit 2, never a traceback, never a half-run report). --wp-config is read here once, and
+the run decides by what the Options hold (a file changed during the run changes nothing).
+Secrets read here (the token, the app's client secret, proxy passwords) are collected so that
+the renderers scrub them from any output (`secrets_of`). Only the standard library is imported
+at the top: `selftest --help` stays fast.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from selftest.errors import UsageError
 
 if TYPE_CHECKING:
     from selftest.checks.probes.context import Options
+    from selftest.checks.probes.wpconfig import WpHttpSettings
 
 #: Below this a run cannot even connect: every check would time out and blame the network.
 MIN_TIMEOUT_S = 1.0
@@ -199,8 +201,9 @@ def _backup(args: argparse.Namespace) -> tuple[int | None, str | None]:
     return size, name
 
 
-def _check_paths(args: argparse.Namespace) -> None:
-    """Check --timeout, --cacert, --wp-config, --wp-path and --folder-id before any traffic.
+def _check_paths(args: argparse.Namespace) -> WpHttpSettings | None:
+    """Check --timeout, --cacert, --wp-config, --wp-path and --folder-id before any traffic;
+    --wp-config's settings (None without it): the one read of that file in a run.
     Raises UsageError naming the flag."""
     from selftest.ca import choose_ca_bundle
     from selftest.checks.probes.wpconfig import load as load_wp_config
@@ -210,13 +213,13 @@ def _check_paths(args: argparse.Namespace) -> None:
                          f"seconds, not {args.timeout:g}")
     if args.cacert:
         choose_ca_bundle(args.cacert)  # raises UsageError when missing
-    if args.wp_config:
-        load_wp_config(args.wp_config)
+    settings = load_wp_config(args.wp_config) if args.wp_config else None
     if args.wp_path and not os.path.isdir(args.wp_path):
         raise UsageError(f"--wp-path {args.wp_path!r} is not a directory")
     if not re.fullmatch(r"\d{1,20}", str(args.folder_id)):
         raise UsageError(f"--folder-id must be a Box folder id (digits, 0 for All Files), "
                          f"not {args.folder_id!r}")
+    return settings
 
 
 def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
@@ -224,7 +227,7 @@ def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
     from selftest.checks.probes.boxconfig import load_box_config
     from selftest.checks.probes.context import Options
 
-    _check_paths(args)
+    wp_settings = _check_paths(args)
     custom = args.api_base is not None or args.upload_base is not None
     size, name = _backup(args)
     return Options(
@@ -241,6 +244,7 @@ def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
         box_config=load_box_config(args.box_config) if args.box_config else None,
         token=_read_token(args.token_file, env),
         wp_config=args.wp_config,
+        wp_settings=wp_settings,
         wp_path=args.wp_path,
         extra_hosts=tuple(_extra_host(h) for h in args.host),
     )
@@ -251,7 +255,6 @@ def secrets_of(options: Options, env: Mapping[str, str]) -> Callable[[Any], Any]
     secret, the passwords of --proxy, of `env`'s proxy variables and of --wp-config's proxy),
     wherever it appears in a value."""
     from selftest.checks.probes.proxyenv import HTTPS_PROXY_VARIABLES, split_credentials
-    from selftest.checks.probes.wpconfig import load as load_wp_config
     from selftest.redact import REDACTED
 
     found = [options.token or ""]
@@ -259,8 +262,8 @@ def secrets_of(options: Options, env: Mapping[str, str]) -> Callable[[Any], Any]
         found.append(options.box_config.client_secret)
     for url in [options.proxy or "", *(env.get(v, "") for v in HTTPS_PROXY_VARIABLES)]:
         found.append(split_credentials(url)[1])
-    if options.wp_config:
-        found.append(load_wp_config(options.wp_config).proxy_password)
+    if options.wp_settings is not None:
+        found.append(options.wp_settings.proxy_password)
     # Each secret also as it appears percent-encoded in a URL, or decoded from one.
     found += [quote(s, safe="") for s in found] + [unquote(s) for s in found]
     secrets = sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)

@@ -14,6 +14,7 @@ import trustme
 from preflight_servers import InterceptingProxy, MiniBox, serve_minibox
 
 from selftest.checks import proxy, tls
+from selftest.checks.probes import wpconfig
 from selftest.checks.probes.context import Context, Options
 from selftest.checks.probes.reach import Reach
 
@@ -114,7 +115,8 @@ def test_wordpress_and_libcurl_disagree(https_box: tuple[MiniBox, str], tmp_path
     config.write_text("<?php define('WP_PROXY_HOST', 'wp-proxy.onion');"
                       "define('WP_PROXY_PORT', '3128');"
                       "define('WP_PROXY_PASSWORD', 'wp-proxy-secret');")
-    result = proxy.run(Context(options_for(box, ca_file, wp_config=str(config))))
+    result = proxy.run(Context(options_for(box, ca_file, wp_config=str(config),
+                                           wp_settings=wpconfig.load(str(config)))))
     assert result.status == "fail"  # the WordPress proxy itself does not resolve
     assert "WordPress goes http://wp-proxy.onion:3128" in result.summary
     assert "wp-proxy-secret" not in str(result.to_dict())

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from selftest import transport
 from selftest.checks.probes.boxconfig import BoxAppConfig
 from selftest.checks.probes.resolver import Resolver, SystemResolver
+from selftest.checks.probes.wpconfig import WpHttpSettings
 from selftest.observe import Observation, observe
 
 T = TypeVar("T")
@@ -92,7 +93,10 @@ class Options:
     folder_id: str = "0"
     box_config: BoxAppConfig | None = None
     token: str | None = field(default=None, repr=False)
+    #: --wp-config's path (for messages), and its settings, read once (`options_from`): every
+    #: check of the run sees the same version of the file.
     wp_config: str | None = None
+    wp_settings: WpHttpSettings | None = None
     wp_path: str | None = None
     extra_hosts: tuple[str, ...] = ()
 

@@ -1,0 +1,86 @@
+"""A preflight run takes wp-config.php from one place, once: a single read of --wp-config.
+
+The command runs in-process (`main` with an Environment); libcurl is replaced by a
+MockTransport (`selftest.transport.perform` patched), so no socket is opened.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from selftest import transport
+from selftest.checks.probes.mock import MockTransport
+from selftest.cli import main
+from selftest.environment import Environment
+from selftest.observe import Observation
+
+API = ["--api-base", "https://127.0.0.1:8443", "--upload-base", "https://127.0.0.1:8443/api"]
+COMMAND_PROXY = "http://127.0.0.1:3128"
+
+
+def tunnel_opens(request: transport.Request) -> Observation:
+    """Every handshake succeeds (through a proxy: CONNECT 200); no certificate to compare."""
+    return Observation(curl_code=0, phase="tls", connect_status=200 if request.proxy else 0)
+
+
+@pytest.fixture
+def libcurl(monkeypatch: pytest.MonkeyPatch) -> MockTransport:
+    """What the run hands libcurl, recorded."""
+    mock = MockTransport(tunnel_opens)
+    monkeypatch.setattr(transport, "perform", lambda request, **_: mock(request))
+    return mock
+
+
+def preflight(environ: Mapping[str, str], *argv: str) -> tuple[int, dict[str, Any], str]:
+    """`selftest preflight --json --only proxy` (pycurl only) with `environ` as the command's
+    environment: (exit status, the proxy check, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    status = main(["preflight", "--json", "--client", "pycurl", "--only", "proxy", *API, *argv],
+                  Environment(io.StringIO(), out, err, environ=dict(environ)))
+    checks = json.loads(out.getvalue())["checks"] if out.getvalue() else [{}]
+    return status, checks[0], err.getvalue()
+
+
+WP_CONFIG = ("<?php\ndefine('WP_PROXY_HOST', '127.0.0.1');\ndefine('WP_PROXY_PORT', '3128');\n"
+             "define('WP_PROXY_PASSWORD', 'wp-s3cret-pw');\n")
+
+
+def test_wp_config_is_read_once_per_run(libcurl: MockTransport, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """One preflight run opens --wp-config exactly once (validation, redaction and the proxy
+    check all use what that read found)."""
+    config = tmp_path / "wp-config.php"
+    config.write_text(WP_CONFIG)
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(file, str | os.PathLike) and Path(file) == config:
+            opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    status, check, err = preflight({}, "--wp-config", str(config))
+    assert status == 0, err
+    assert check["evidence"]["wordpress"]["proxy"] == "http://127.0.0.1:3128"
+    assert len(opened) == 1, opened
+
+
+def test_bad_wp_config_is_a_usage_error_before_any_check(libcurl: MockTransport,
+                                                          tmp_path: Path) -> None:
+    """A file that is no wp-config.php is still one stderr line and exit 2, nothing sent."""
+    config = tmp_path / "wp-config.php"
+    config.write_text("<?php echo 'no constants here';\n")
+    status, _, err = preflight({}, "--wp-config", str(config))
+    assert status == 2
+    assert err.count("\n") == 1 and "defines no PHP constants" in err
+    assert libcurl.requests == []
