@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         if args.debug:
             from selftest.debuginfo import debug_lines
 
-            for line in debug_lines():
+            for line in debug_lines(env.environ):
                 print(line, file=env.stderr)
         if not getattr(args, "_run", None):
             parser.print_help()

@@ -197,9 +197,7 @@ def _interrupted(name: str) -> CheckResult:
 def _proxied(ctx: Context) -> bool:
     """Whether libcurl goes to the API host through a proxy (then the proxy check waits for the
     path probe, whose tunnel it judges)."""
-    from selftest.checks.probes.proxyenv import proxy_for
-
-    return bool(proxy_for(ctx.api.host, ctx.options.proxy).url)
+    return bool(ctx.proxy_for(ctx.api.host).url)
 
 
 def run(ctx: Context, only: Sequence[str] = (),

@@ -44,8 +44,12 @@ class Request:
     #: CA bundle path; None: `selftest.ca.choose_ca_bundle` picks one, never libcurl's default.
     cainfo: str | None = None
     verify: bool = True
-    #: None leaves libcurl to read the proxy environment as PHP's cURL would; "" means no proxy.
+    #: CURLOPT_PROXY; None leaves libcurl to read this process's proxy variables (as PHP's cURL
+    #: does); "" means no proxy. The preflight always sets it (`Context.request`).
     proxy: str | None = None
+    #: CURLOPT_NOPROXY; None leaves libcurl to read no_proxy / NO_PROXY from this process; ""
+    #: exempts no host. The preflight always sets it, from the environment it captured.
+    noproxy: str | None = None
     #: libcurl RESOLVE entries, "HOST:PORT:ADDR".
     resolve: Sequence[str] = ()
     #: libcurl CONNECT_TO entries, "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT".
@@ -227,6 +231,8 @@ def _setup(curl: Any, request: Request, headers: io.BytesIO, body: io.BytesIO,
         if request.proxy:
             ca_proxy = choose_ca_bundle(request.cainfo)
             curl.setopt(pycurl.PROXY_CAINFO, ca_proxy.path)
+    if request.noproxy is not None:
+        curl.setopt(pycurl.NOPROXY, request.noproxy)
     if request.resolve:
         curl.setopt(pycurl.RESOLVE, list(request.resolve))
     if request.connect_to:
@@ -257,21 +263,28 @@ def _debug(wire: list[str], kind: int, data: bytes) -> None:
 _USED_PROXY = getattr(pycurl, "USED_PROXY", -1)
 
 
-def proxy_in_use(url: str, proxy: str | None) -> str:
-    """The proxy libcurl goes through for `url`: `proxy` (None: the environment's), unless
-    NO_PROXY names the host ("" when none), as `selftest.checks.probes.proxyenv` reads libcurl's
-    rules."""
+def proxy_in_use(url: str, proxy: str | None, noproxy: str | None = None) -> str:
+    """The proxy libcurl goes through for `url`: `proxy`, unless `noproxy` (CURLOPT_NOPROXY)
+    names the host ("" when none), as `selftest.checks.probes.proxyenv` reads libcurl's rules.
+    Where either is None libcurl reads this process's variables instead, and so does this."""
     from urllib.parse import urlsplit
 
-    from selftest.checks.probes.proxyenv import proxy_for
+    from selftest.checks.probes import proxyenv
 
-    return proxy_for(urlsplit(url).hostname or "", proxy).url
+    env: dict[str, str] = {}
+    if proxy is None or noproxy is None:
+        env.update(proxyenv.from_process())
+    if noproxy is not None:
+        for name in proxyenv.NO_PROXY_VARIABLES:
+            env.pop(name, None)
+        env["no_proxy"] = noproxy
+    return proxyenv.proxy_for(urlsplit(url).hostname or "", proxy, env).url
 
 
 def _proxy_used(curl: Any, request: Request) -> str:
     if _USED_PROXY >= 0 and _getinfo(curl, _USED_PROXY, 1) == 0:
         return ""
-    return proxy_in_use(request.url, request.proxy)
+    return proxy_in_use(request.url, request.proxy, request.noproxy)
 
 
 def _getinfo(curl: Any, info: int, default: Any) -> Any:

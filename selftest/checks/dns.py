@@ -18,7 +18,6 @@ from typing import Any
 
 from selftest.checks import CheckResult, Finding, Status, fold
 from selftest.checks.probes.context import Context, Target
-from selftest.checks.probes.proxyenv import proxy_for
 from selftest.checks.probes.reach import UNKNOWN, Reach
 from selftest.checks.probes.resolver import Resolution, literal
 
@@ -111,7 +110,7 @@ def check_target(ctx: Context, target: Target, ipv6_route: Callable[[], bool]
     if literal(target.host) or pin:
         how = "pinned with --resolve" if pin else "an address literal, no lookup"
         return [], {"host": target.host, "addresses": [pin or target.host], "source": how}, True
-    via_proxy = bool(proxy_for(target.host, ctx.options.proxy).url)
+    via_proxy = bool(ctx.proxy_for(target.host).url)
     timeout = min(LOOKUP_TIMEOUT_S, ctx.remaining_ms() / 1000)
     found = ctx.resolver.resolve(target.host, timeout)
     evidence: dict[str, Any] = {

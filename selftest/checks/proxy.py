@@ -1,10 +1,10 @@
 """The proxy check: which proxy each component would use, does its tunnel open, is TLS intercepted?
 
-1. The proxy libcurl (PHP's cURL) would use, from the environment or --proxy
-   (`selftest.checks.probes.proxyenv`), and the one WordPress would use, from --wp-config
-   (`Options.wp_settings`, read once: `selftest.checks.probes.wpconfig`); where they disagree,
-   the extension and WordPress's own HTTP API take different paths, and a fix in one place does
-   not help the other.
+1. The proxy libcurl (PHP's cURL) would use, from the command's environment or --proxy
+   (`Context.proxy_for`, `selftest.checks.probes.proxyenv`), and the one WordPress would use,
+   from --wp-config (`Options.wp_settings`, read once: `selftest.checks.probes.wpconfig`); where
+   they disagree, the extension and WordPress's own HTTP API take different paths, and a fix
+   in one place does not help the other.
 2. A CONNECT tunnel through each proxy to the API host (libcurl HTTPPROXYTUNNEL, CONNECT_ONLY: no
    HTTP request reaches Box): 407 (credentials), 403 (policy), refused, unresolvable proxy.
 3. TLS interception: the certificate seen through the proxy differs from the one seen directly,
@@ -21,7 +21,7 @@ import certifi
 from selftest.checks import CheckResult, Finding, finding_from, fold
 from selftest.checks.probes.certs import chain
 from selftest.checks.probes.context import Context, Target
-from selftest.checks.probes.proxyenv import ProxyChoice, proxy_for, split_credentials
+from selftest.checks.probes.proxyenv import ProxyChoice, split_credentials
 from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach
 from selftest.checks.probes.wpconfig import WpHttpSettings, blocked, bypasses
 from selftest.classify import classify
@@ -56,7 +56,7 @@ def _disagreements(ctx: Context, settings: WpHttpSettings) -> list[Finding]:
     """Where WordPress's settings and libcurl's environment take different ways to a host."""
     found: list[Finding] = []
     for target in ctx.targets:
-        curl_url = proxy_for(target.host, ctx.options.proxy).url
+        curl_url = ctx.proxy_for(target.host).url
         wp_url = wordpress_proxy(settings, target.host)
         if blocked(settings, target.host):
             found.append(Finding("fail", f"WP_HTTP_BLOCK_EXTERNAL blocks {target.host} (not in "
@@ -167,7 +167,7 @@ def check_proxy(ctx: Context, proxy: str,
 
 def _choices(ctx: Context, settings: WpHttpSettings | None) -> tuple[ProxyChoice, str]:
     """The API host's proxy as libcurl would choose it, and as WordPress would."""
-    return proxy_for(ctx.api.host, ctx.options.proxy), wordpress_proxy(settings, ctx.api.host)
+    return ctx.proxy_for(ctx.api.host), wordpress_proxy(settings, ctx.api.host)
 
 
 def run(ctx: Context, reach: Reach = UNKNOWN) -> CheckResult:

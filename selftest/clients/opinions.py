@@ -4,8 +4,10 @@ The checks make their requests through `Context.transport`. `php_context()` give
 each Request through PHP's own `curl_*` on this host (`php_replay.php`, one process per request,
 run as the Context's child: its own process group, bounded by the run's deadline, killed on
 Ctrl-C). It keeps PHP's view: no CA file unless --cacert was given (so `curl.cainfo`, or
-libcurl's built-in bundle, applies, as in the extension), and no proxy unless one was given (so
-the proxy environment PHP's libcurl reads applies). The checks and the classifier are the same.
+libcurl's built-in bundle, applies, as in the extension). The proxy is the one the command's
+environment names (captured in the Options), set as CURLOPT_PROXY and CURLOPT_NOPROXY as for
+pycurl: what PHP's libcurl would read from that environment, and what the proxy check reports.
+The checks and the classifier are the same.
 
     --client pycurl   pycurl only
     --client php      PHP's cURL only

@@ -205,7 +205,8 @@ def php_options(client: Mapping[str, Any],
     """(curl_setopt calls as [id, value, name], None) or ([], why PHP cannot express it).
 
     The same options, in the same order, as `selftest.transport` sets for pycurl; the proxy is
-    always set ("" when none) so the environment's proxy variables never change a scenario.
+    always set ("" when none) so the environment's proxy variables never change a scenario, and
+    a preflight Request sets NO_PROXY too (from the environment the command captured).
     """
     calls: list[tuple[str, Any]] = [("CURLOPT_NOSIGNAL", 1)]
     calls.append(("CURLOPT_TIMEOUT_MS", int(client.get("timeout_ms", 30_000))))
@@ -229,12 +230,15 @@ def php_options(client: Mapping[str, Any],
         elif client.get("cainfo"):
             calls.append(("CURLOPT_CAINFO", str(client["cainfo"])))
     # A scenario's table has no proxy key: no proxy, whatever the environment says (hermetic).
-    # A preflight Request's None leaves the proxy to libcurl's environment, as in PHP itself.
+    # A preflight Request names its proxy and NO_PROXY ("" for none) from the environment the
+    # command was given, so PHP goes the way pycurl goes and the proxy check reports.
     proxy = client.get("proxy", "")
     if proxy is not None:
         calls.append(("CURLOPT_PROXY", str(proxy)))
     if client.get("proxy") and client.get("cainfo"):
         calls.append(("CURLOPT_PROXY_CAINFO", str(client["cainfo"])))
+    if client.get("noproxy") is not None:
+        calls.append(("CURLOPT_NOPROXY", str(client["noproxy"])))
     if client.get("resolve"):
         calls.append(("CURLOPT_RESOLVE", [str(x) for x in client["resolve"]]))
     if client.get("connect_to"):
@@ -269,7 +273,8 @@ def request_table(request: Any) -> dict[str, Any]:
     return {"url": request.url, "method": request.method, "headers": dict(request.headers),
             "body": request.body, "timeout_ms": request.timeout_ms,
             "connect_timeout_ms": request.connect_timeout_ms, "proxy": request.proxy,
-            "resolve": list(request.resolve), "connect_to": list(request.connect_to),
+            "noproxy": request.noproxy, "resolve": list(request.resolve),
+            "connect_to": list(request.connect_to),
             "cainfo": request.cainfo, "verify": request.verify, "options": dict(request.options),
             "certinfo": request.certinfo, "verbose": request.verbose}
 
@@ -321,8 +326,13 @@ def run(build: PhpBuild, client: Mapping[str, Any], calls: list[list[Any]],
     from selftest.transport import proxy_in_use
 
     return observation_from(doc, url, client="php",
-                            proxy=proxy_in_use(url, None if client.get("proxy") is None
-                                               else str(client["proxy"])))
+                            proxy=proxy_in_use(url, _text_or_none(client.get("proxy", "")),
+                                               _text_or_none(client.get("noproxy"))))
+
+
+def _text_or_none(value: Any) -> str | None:
+    """A [client] value as text, None staying None (the variable left to libcurl)."""
+    return None if value is None else str(value)
 
 
 def body_b64(body: Any) -> str | None:

@@ -22,6 +22,7 @@ import requests
 
 from selftest.checks import CheckResult
 from selftest.checks.probes.context import ApiBudget, Options, parallel
+from selftest.checks.probes.proxyenv import proxy_for
 
 #: The libcurl code each requests failure amounts to (the most specific class first).
 _CODES: tuple[tuple[type[BaseException], int], ...] = (
@@ -41,15 +42,17 @@ DEFAULT_TIMEOUT_S = 10.0
 def verdict(url: str, options: Options, timeout_s: float = DEFAULT_TIMEOUT_S, method: str = "HEAD",
             headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     """requests' view of `url`: {"code": 0 (verified) or the libcurl-style code, "error"}."""
-    proxies = {"https": options.proxy, "http": options.proxy} if options.proxy else None
-    onion = _onion(url, options.proxy or requests.utils.get_environ_proxies(url).get(
-        urlsplit(url).scheme, ""))
+    # libcurl's proxy for the host, from the run's captured environment (never requests' own
+    # reading of os.environ, nor its NO_PROXY rules): requests goes the way libcurl goes.
+    proxy = proxy_for(urlsplit(url).hostname or "", options.proxy, options.proxy_env).url
+    proxies = {"https": proxy, "http": proxy} if proxy else None
+    onion = _onion(url, proxy)
     if onion:
         # Python's resolver would send the name to DNS; libcurl >= 8.1 refuses it (RFC 7686).
         return {"code": 6, "error": f"not asked: {onion} is a .onion name, never looked up"}
     try:
         with requests.Session() as session:
-            session.trust_env = options.proxy is None  # the environment's proxy, like libcurl
+            session.trust_env = False  # the proxy is chosen above; no .netrc either
             response = session.request(method, url, verify=options.cacert or certifi.where(),
                                        timeout=timeout_s, allow_redirects=False,
                                        proxies=proxies, headers=dict(headers or {}))

@@ -3,11 +3,12 @@
 Every input is checked here, before any check runs and before any packet is sent: a missing or
 unusable file, a malformed size, URL, host name, folder id or --resolve entry, a proxy libcurl
 cannot use, a token no Box token looks like: each raises UsageError (one stderr line naming the
-flag, exit 2, never a traceback, never a half-run report). --wp-config is read here once, and
-the run decides by what the Options hold (a file changed during the run changes nothing).
-Secrets read here (the token, the app's client secret, proxy passwords) are collected so that
-the renderers scrub them from any output (`secrets_of`). Only the standard library is imported
-at the top: `selftest --help` stays fast.
+flag, exit 2, never a traceback, never a half-run report). The environment's proxy variables
+and --wp-config are read here once, and the run decides by what the Options hold (a file or a
+variable changed during the run changes nothing). Secrets read here (the token, the app's client
+secret, proxy passwords) are collected so that the renderers scrub them from any output
+(`secrets_of`). Only the standard library is imported at the top: `selftest --help` stays
+fast.
 """
 
 from __future__ import annotations
@@ -223,7 +224,10 @@ def _check_paths(args: argparse.Namespace) -> WpHttpSettings | None:
 
 
 def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
-    """Checked Options from parsed arguments. Raises UsageError for any unusable input."""
+    """Checked Options from parsed arguments and the command's environment `env`
+    (BOX_ACCESS_TOKEN, and the proxy variables, captured here once for the whole run).
+    Raises UsageError for any unusable input."""
+    from selftest.checks.probes import proxyenv
     from selftest.checks.probes.boxconfig import load_box_config
     from selftest.checks.probes.context import Options
 
@@ -247,20 +251,21 @@ def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
         wp_settings=wp_settings,
         wp_path=args.wp_path,
         extra_hosts=tuple(_extra_host(h) for h in args.host),
+        proxy_env=proxyenv.capture(env),
     )
 
 
-def secrets_of(options: Options, env: Mapping[str, str]) -> Callable[[Any], Any]:
+def secrets_of(options: Options) -> Callable[[Any], Any]:
     """A function that replaces every secret this run knows of (the token, the app's client
-    secret, the passwords of --proxy, of `env`'s proxy variables and of --wp-config's proxy),
-    wherever it appears in a value."""
-    from selftest.checks.probes.proxyenv import HTTPS_PROXY_VARIABLES, split_credentials
+    secret, the passwords of --proxy, of the captured proxy variables and of --wp-config's
+    proxy), wherever it appears in a value."""
+    from selftest.checks.probes.proxyenv import split_credentials
     from selftest.redact import REDACTED
 
     found = [options.token or ""]
     if options.box_config is not None:
         found.append(options.box_config.client_secret)
-    for url in [options.proxy or "", *(env.get(v, "") for v in HTTPS_PROXY_VARIABLES)]:
+    for url in [options.proxy or "", *options.proxy_env.values()]:
         found.append(split_credentials(url)[1])
     if options.wp_settings is not None:
         found.append(options.wp_settings.proxy_password)

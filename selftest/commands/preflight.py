@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     check_writable(args.output)
     fmt = output_format(args)
     options = options_from(args, env.environ)
-    scrub = secrets_of(options, env.environ)
+    scrub = secrets_of(options)
     # The text report on stdout is streamed, check by check; the progress lines on stderr are
     # for a terminal watching a run whose report goes elsewhere.
     streamed = fmt == "text" and not args.output and not args.nagios

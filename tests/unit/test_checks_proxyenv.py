@@ -31,21 +31,21 @@ def test_no_proxy_rules(no_proxy: str, host: str, matched: str) -> None:
 def test_lower_case_wins_and_all_proxy_is_a_fallback() -> None:
     """https_proxy beats HTTPS_PROXY, which beats all_proxy; HTTP_PROXY is never read."""
     env = {"HTTPS_PROXY": "upper:1", "https_proxy": "lower:2", "ALL_PROXY": "all:3"}
-    assert proxyenv.proxy_for("api.box.com", env=env).url == "http://lower:2"
-    assert proxyenv.proxy_for("api.box.com", env={"ALL_PROXY": "all:3"}).source == "ALL_PROXY"
-    assert proxyenv.proxy_for("api.box.com", env={"HTTP_PROXY": "h:1"}).url == ""
+    assert proxyenv.proxy_for("api.box.com", None, env).url == "http://lower:2"
+    assert proxyenv.proxy_for("api.box.com", None, {"ALL_PROXY": "all:3"}).source == "ALL_PROXY"
+    assert proxyenv.proxy_for("api.box.com", None, {"HTTP_PROXY": "h:1"}).url == ""
 
 
 def test_no_proxy_turns_off_the_proxy() -> None:
     """NO_PROXY switches the proxy off, and says which entry did it."""
     env = {"https_proxy": "p:8080", "NO_PROXY": ".box.com"}
-    choice = proxyenv.proxy_for("api.box.com", env=env)
+    choice = proxyenv.proxy_for("api.box.com", None, env)
     assert choice.url == "" and choice.bypassed_by == "NO_PROXY=.box.com"
 
 
 def test_explicit_proxy_overrides_environment() -> None:
     """--proxy replaces the environment's proxy; a bare host gets curl's default port 1080."""
-    choice = proxyenv.proxy_for("api.box.com", "corp-proxy", env={"https_proxy": "p:1"})
+    choice = proxyenv.proxy_for("api.box.com", "corp-proxy", {"https_proxy": "p:1"})
     assert choice.url == "http://corp-proxy:1080" and choice.source == "--proxy"
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from selftest import preflight, transport
 from selftest.checks import CheckResult, proxy, token
+from selftest.checks.probes import proxyenv
 from selftest.checks.probes.context import Context, Options
 from selftest.checks.probes.mock import Handler, MockTransport
 from selftest.checks.probes.reach import PathProbe
@@ -87,13 +88,12 @@ def test_wrong_proxy_credentials_do_not_advise_putting_them_in_the_url() -> None
     assert "USER:PASSWORD@HOST:PORT" in bare.remedy
 
 
-def test_raw_at_in_an_environment_proxy_password_is_named(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_raw_at_in_an_environment_proxy_password_is_named() -> None:
     """https_proxy with a raw '@' in its password is what libcurl cannot read (not 'cannot be
     resolved'); the message says to write it as %40."""
-    monkeypatch.setenv("https_proxy", "http://bob:p@ss@127.0.0.1:3128")
+    env = proxyenv.capture({"https_proxy": "http://bob:p@ss@127.0.0.1:3128"})
     unreadable = Observation(curl_code=5, curl_message="Unsupported proxy syntax", phase="setup")
-    results = run(lambda request: unreadable)
+    results = run(lambda request: unreadable, proxy_env=env)
     assert "has an '@'" in results["proxy"].summary and "%40" in results["proxy"].remedy
     assert "p@ss" not in json.dumps([r.to_dict() for r in results.values()])
 

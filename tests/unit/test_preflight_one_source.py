@@ -1,4 +1,5 @@
-"""A preflight run takes wp-config.php from one place, once: a single read of --wp-config.
+"""A preflight run takes its proxy variables and wp-config.php from one place, once: the
+Environment the command was given (never os.environ) and a single read of --wp-config.
 
 The command runs in-process (`main` with an Environment); libcurl is replaced by a
 MockTransport (`selftest.transport.perform` patched), so no socket is opened.
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from selftest import transport
+from selftest.checks.probes import proxyenv
 from selftest.checks.probes.mock import MockTransport
 from selftest.cli import main
 from selftest.environment import Environment
@@ -24,6 +26,7 @@ from selftest.observe import Observation
 
 API = ["--api-base", "https://127.0.0.1:8443", "--upload-base", "https://127.0.0.1:8443/api"]
 COMMAND_PROXY = "http://127.0.0.1:3128"
+PROCESS_PROXY = "http://process-proxy.invalid:1"
 
 
 def tunnel_opens(request: transport.Request) -> Observation:
@@ -33,9 +36,11 @@ def tunnel_opens(request: transport.Request) -> Observation:
 
 @pytest.fixture
 def libcurl(monkeypatch: pytest.MonkeyPatch) -> MockTransport:
-    """What the run hands libcurl, recorded."""
+    """What the run hands libcurl, recorded; the process itself names another proxy."""
     mock = MockTransport(tunnel_opens)
     monkeypatch.setattr(transport, "perform", lambda request, **_: mock(request))
+    monkeypatch.setenv("https_proxy", PROCESS_PROXY)
+    monkeypatch.setenv("NO_PROXY", "*")
     return mock
 
 
@@ -47,6 +52,35 @@ def preflight(environ: Mapping[str, str], *argv: str) -> tuple[int, dict[str, An
                   Environment(io.StringIO(), out, err, environ=dict(environ)))
     checks = json.loads(out.getvalue())["checks"] if out.getvalue() else [{}]
     return status, checks[0], err.getvalue()
+
+
+def test_proxy_check_reports_the_commands_proxy(libcurl: MockTransport) -> None:
+    """The proxy check names the proxy of the command's Environment, not os.environ's, and
+    every transfer is handed that proxy and its NO_PROXY (so libcurl reads neither itself)."""
+    status, check, err = preflight({"https_proxy": COMMAND_PROXY, "NO_PROXY": "example.com"})
+    assert status == 0, err
+    assert check["evidence"]["libcurl"] == {"proxy": COMMAND_PROXY, "source": "https_proxy",
+                                            "no_proxy_match": None}
+    assert libcurl.requests
+    assert {(r.proxy, r.noproxy) for r in libcurl.requests} == {(COMMAND_PROXY, "example.com")}
+
+
+def test_no_proxy_of_the_command_applies(libcurl: MockTransport) -> None:
+    """The Environment's NO_PROXY exempts the API host, whatever os.environ's says."""
+    environ = {"HTTPS_PROXY": COMMAND_PROXY, "no_proxy": "127.0.0.1"}
+    status, check, err = preflight(environ)
+    assert status == 0, err
+    assert check["evidence"]["libcurl"]["no_proxy_match"] == "no_proxy=127.0.0.1"
+    assert check["summary"] == "no proxy: PHP's cURL connects to Box directly"
+
+
+def test_proxy_variables_are_captured_once() -> None:
+    """A captured environment is a copy: changing the environment afterwards changes nothing."""
+    environ = {"https_proxy": COMMAND_PROXY, "PATH": "/bin"}
+    captured = proxyenv.capture(environ)
+    environ["https_proxy"] = PROCESS_PROXY
+    assert dict(captured) == {"https_proxy": COMMAND_PROXY}
+    assert proxyenv.proxy_for("api.box.com", None, captured).url == COMMAND_PROXY
 
 
 WP_CONFIG = ("<?php\ndefine('WP_PROXY_HOST', '127.0.0.1');\ndefine('WP_PROXY_PORT', '3128');\n"
@@ -69,7 +103,7 @@ def test_wp_config_is_read_once_per_run(libcurl: MockTransport, tmp_path: Path,
 
     monkeypatch.setattr(builtins, "open", counting_open)
     monkeypatch.setattr(io, "open", counting_open)
-    status, check, err = preflight({}, "--wp-config", str(config))
+    status, check, err = preflight({"https_proxy": COMMAND_PROXY}, "--wp-config", str(config))
     assert status == 0, err
     assert check["evidence"]["wordpress"]["proxy"] == "http://127.0.0.1:3128"
     assert len(opened) == 1, opened

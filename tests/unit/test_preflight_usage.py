@@ -135,7 +135,7 @@ def test_proxy_password_with_at_is_scrubbed_in_both_spellings() -> None:
     """The password is scrubbed as typed and as percent-encoded."""
     from selftest.checks.probes.context import Options
 
-    scrub = secrets_of(Options(proxy=proxy_url("http://user:s3cr@t-pw@proxy.example:3128")), {})
+    scrub = secrets_of(Options(proxy=proxy_url("http://user:s3cr@t-pw@proxy.example:3128")))
     assert scrub("a s3cr@t-pw b s3cr%40t-pw") == "a [redacted] b [redacted]"
 
 

@@ -8,6 +8,7 @@ import pytest
 from preflight_servers import dns_server
 
 from selftest.checks import dns
+from selftest.checks.probes import proxyenv
 from selftest.checks.probes.context import Context, Options
 from selftest.checks.probes.resolver import DnsServerResolver, SystemResolver
 
@@ -110,12 +111,11 @@ def test_aaaa_only_without_ipv6_route_fails(zone: dict[str, list[str] | str]) ->
     assert result.status == "fail" and result.diagnosis == ("curl:7",)
 
 
-def test_failure_behind_a_proxy_only_warns(zone: dict[str, list[str] | str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_behind_a_proxy_only_warns(zone: dict[str, list[str] | str]) -> None:
     """Through a proxy the proxy resolves Box's names, so a local failure is only a warning."""
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.onion:3128")
+    env = proxyenv.capture({"HTTPS_PROXY": "http://proxy.example.onion:3128"})
     zone["api.box.com"] = "NXDOMAIN"
-    result = run_with(zone)
+    result = run_with(zone, Options(proxy_env=env))
     assert result.status == "warn"
     assert dns.resolvable(result, "api.box.com")
 

@@ -14,7 +14,7 @@ import trustme
 from preflight_servers import InterceptingProxy, MiniBox, serve_minibox
 
 from selftest.checks import proxy, tls
-from selftest.checks.probes import wpconfig
+from selftest.checks.probes import proxyenv, wpconfig
 from selftest.checks.probes.context import Context, Options
 from selftest.checks.probes.reach import Reach
 
@@ -59,14 +59,13 @@ def test_no_proxy_passes_without_traffic(https_box: tuple[MiniBox, str]) -> None
     assert box.requests == []
 
 
-def test_proxy_demanding_auth_fails_with_407(https_box: tuple[MiniBox, str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_demanding_auth_fails_with_407(https_box: tuple[MiniBox, str]) -> None:
     """A proxy answering CONNECT with 407 fails as http:407 under libcurl's code, and says what
     to set (libcurl 8 reports a refused CONNECT as 56 or, in newer builds, 7)."""
     box, ca_file = https_box
     with auth_proxy() as port:
-        monkeypatch.setenv("HTTPS_PROXY", f"http://user:wrong-password@127.0.0.1:{port}")
-        result = proxy.run(Context(options_for(box, ca_file)))
+        env = {"HTTPS_PROXY": f"http://user:wrong-password@127.0.0.1:{port}"}
+        result = proxy.run(Context(options_for(box, ca_file, proxy_env=proxyenv.capture(env))))
     assert result.status == "fail"
     assert result.diagnosis[0] in ("curl:56", "curl:7")
     assert result.diagnosis[1] == "http:407"

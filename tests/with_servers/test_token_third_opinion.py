@@ -11,6 +11,7 @@ import trustme
 from preflight_servers import MiniBox, serve_minibox
 from test_checks_token_quota import TOKEN, FakeApi, write_box_config
 
+from selftest.checks.probes import proxyenv
 from selftest.checks.probes.boxconfig import load_box_config
 from selftest.checks.probes.context import API_BUDGET, Options
 from selftest.clients import opinions, requests_view
@@ -101,7 +102,6 @@ def test_requests_never_looks_up_an_onion_name(url: str, proxy_env: str,
         raise AssertionError(f"getaddrinfo{args} would send a DNS query")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
-    if proxy_env:
-        monkeypatch.setenv("HTTPS_PROXY", proxy_env)
-    view = requests_view.verdict(url, Options(), timeout_s=2)
+    env = proxyenv.capture({"HTTPS_PROXY": proxy_env} if proxy_env else {})
+    view = requests_view.verdict(url, Options(proxy_env=env), timeout_s=2)
     assert view["code"] == 6 and ".onion" in view["error"]

@@ -7,8 +7,8 @@ The checks themselves (dns, proxy, tls, clock, token, quota) are the top-level m
     context    Context and Options: the hosts, one deadline, the API budget, every Request built
     reach      what the runner hands the checks that talk to Box: unresolved hosts, the path probe
     resolver   name resolution behind an interface (the system's, or a chosen server in tests)
-    proxyenv   which proxy libcurl would take for a host, from the environment
-    wpconfig   WordPress's proxy and outbound-HTTP settings, read from wp-config.php
+    proxyenv   which proxy libcurl would take for a host, from proxy variables captured once
+    wpconfig   WordPress's proxy and outbound-HTTP settings, read from wp-config.php (once a run)
     certs      what a TLS handshake showed: the chain (CERTINFO) and the negotiated session
     skew       sub-second clock skew from 1-second `Date` headers
     php        what PHP on this machine would use: its libcurl, TLS library and CA settings

@@ -1,9 +1,11 @@
 """What every check shares: the options, the hosts, one deadline, and a budget of API calls.
 
 The Context builds every `transport.Request` a check makes, so that `--cacert`, `--proxy`,
-`--resolve` and the deadline apply everywhere in the same way. It also fetches `users/me` at most
-once per run (token and quota both need it) and counts calls to Box API endpoints: a preflight
-must stay far below Box's 1000 requests/min and never look like a burst (docs/facts.md §5).
+`--resolve` and the deadline apply everywhere in the same way; the proxy variables and
+wp-config.php were read once, when the Options were built, and are only read back from them. It
+also fetches `users/me` at most once per run (token and quota both need it) and counts calls to
+Box API endpoints: a preflight must stay far below Box's 1000 requests/min and never look like a
+burst (docs/facts.md §5).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from selftest import transport
+from selftest.checks.probes import proxyenv
 from selftest.checks.probes.boxconfig import BoxAppConfig
 from selftest.checks.probes.resolver import Resolver, SystemResolver
 from selftest.checks.probes.wpconfig import WpHttpSettings
@@ -99,6 +102,10 @@ class Options:
     wp_settings: WpHttpSettings | None = None
     wp_path: str | None = None
     extra_hosts: tuple[str, ...] = ()
+    #: The proxy variables of the command's environment, captured once (`proxyenv.capture`):
+    #: the checks and their transfers decide the proxy from these, never from os.environ.
+    proxy_env: Mapping[str, str] = field(default_factory=lambda: proxyenv.capture({}),
+                                           repr=False)
 
 
 def _target(url: str, role: str, explicit: bool) -> Target:
@@ -213,10 +220,27 @@ class Context:
         """Milliseconds left before the run's deadline (at least 1)."""
         return max(1, int((self.deadline - time.monotonic()) * 1000))
 
+    def proxy_for(self, host: str) -> proxyenv.ProxyChoice:
+        """The proxy libcurl takes to https://host/ in this run (--proxy, else the captured
+        environment's, NO_PROXY applied): what the checks report."""
+        return proxyenv.proxy_for(host, self.options.proxy, self.options.proxy_env)
+
     def request(self, url: str, **fields: Any) -> transport.Request:
-        """A Request with this run's CA bundle, proxy, pins and the time left until the deadline."""
+        """A Request with this run's CA bundle, proxy, pins and the time left until the deadline.
+
+        The proxy is always explicit (--proxy, else the captured environment's for the URL's
+        scheme, "" for none), and so is NO_PROXY (CURLOPT_NOPROXY, "" for none): libcurl reads
+        no proxy variable of this process, so the transfer goes the way `proxy_for` reports.
+        (libcurl still matches NO_PROXY itself; an environment's proxy also gets the run's CA
+        bundle as PROXY_CAINFO, as --proxy always did, not libcurl's compiled-in path.)
+        """
+        env = self.options.proxy_env
         fields.setdefault("cainfo", self.options.cacert)
-        fields.setdefault("proxy", self.options.proxy)
+        if "proxy" not in fields:
+            explicit = self.options.proxy
+            fields["proxy"] = (proxyenv.environment_proxy(url, env) if explicit is None
+                               else explicit)
+        fields.setdefault("noproxy", proxyenv.no_proxy(env))
         fields.setdefault("resolve", self.options.resolve)
         fields.setdefault("timeout_ms", self.remaining_ms())
         return transport.Request(url=url, **fields)

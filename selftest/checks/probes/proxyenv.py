@@ -11,7 +11,15 @@ off per host (https://curl.se/libcurl/c/CURLOPT_NOPROXY.html):
   host name); IP addresses may carry a CIDR suffix.
 
 `HTTP_PROXY` (upper case) is never read by libcurl (the "httpoxy" guard), and `http_proxy` only
-for plain-http URLs, so neither matters for Box.
+for plain-http URLs (an --api-base on http://, as the tests' fake Box).
+
+A preflight decides by the variables of the environment its command was given, captured once when
+its Options are built (`capture`), and hands them to libcurl explicitly (CURLOPT_PROXY and
+CURLOPT_NOPROXY, `selftest.checks.probes.context.Context.request`): what a check reports is then
+what the transfer does, whatever this process's own environment holds. `from_process` is the only
+reader of os.environ here: `selftest.transport.proxy_in_use` needs it for a Request that leaves
+the proxy or NO_PROXY to libcurl (which then reads this process's variables), as some scenario
+steps do; the preflight never does.
 """
 
 from __future__ import annotations
@@ -20,10 +28,30 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from urllib.parse import urlsplit
 
 #: The variables libcurl reads for an https URL, in its order of preference.
 HTTPS_PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+#: ... and for a plain-http URL (never HTTP_PROXY: the httpoxy guard).
+HTTP_PROXY_VARIABLES = ("http_proxy", "all_proxy", "ALL_PROXY")
 NO_PROXY_VARIABLES = ("no_proxy", "NO_PROXY")
+#: What `capture` keeps: every variable that changes libcurl's proxy for an http(s) URL, and
+#: HTTP_PROXY (which it ignores) so that `--debug` can show it is set.
+PROXY_VARIABLES = tuple(dict.fromkeys((*HTTPS_PROXY_VARIABLES, *HTTP_PROXY_VARIABLES,
+                                       *NO_PROXY_VARIABLES, "HTTP_PROXY")))
+
+
+def capture(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """The proxy variables of `environ`, copied once into a read-only mapping: later changes to
+    `environ` (os.environ itself, in a real run) no longer change what a run decides."""
+    return MappingProxyType({n: environ[n] for n in PROXY_VARIABLES if n in environ})
+
+
+def from_process() -> Mapping[str, str]:
+    """`capture(os.environ)`: what libcurl itself reads when a Request leaves the proxy to it
+    (proxy or noproxy None). The preflight never does; scenario steps may."""
+    return capture(os.environ)
 
 
 @dataclass(frozen=True)
@@ -89,19 +117,31 @@ def normalise(url: str) -> str:
     return f"{scheme}://{rest.rstrip('/')}:{default}" if default else url
 
 
-def proxy_for(host: str, explicit: str | None = None,
-              env: Mapping[str, str] | None = None) -> ProxyChoice:
-    """The proxy libcurl would use for https://host/, with `explicit` (--proxy) taking the place
-    of the environment's proxy (NO_PROXY still applies, as it does for CURLOPT_PROXY)."""
-    env = os.environ if env is None else env
+def environment_proxy(url: str, env: Mapping[str, str]) -> str:
+    """The proxy `env` names for `url`'s scheme, as written there ("" when none): the value to
+    hand libcurl as CURLOPT_PROXY in place of its own reading of the environment."""
+    scheme = urlsplit(url).scheme.lower()
+    return _first(env, HTTP_PROXY_VARIABLES if scheme == "http" else HTTPS_PROXY_VARIABLES)[1]
+
+
+def no_proxy(env: Mapping[str, str]) -> str:
+    """`env`'s NO_PROXY list as written ("" when none): the value for CURLOPT_NOPROXY, where ""
+    means no host is exempt (and libcurl reads no no_proxy variable of its own)."""
+    return _first(env, NO_PROXY_VARIABLES)[1]
+
+
+def proxy_for(host: str, explicit: str | None, env: Mapping[str, str]) -> ProxyChoice:
+    """The proxy libcurl would use for https://host/ given the proxy variables `env`, with
+    `explicit` (--proxy) taking the place of the environment's proxy (NO_PROXY still applies, as
+    it does for CURLOPT_PROXY)."""
     if explicit is not None:
         source, url = ("--proxy", explicit)
     else:
         source, url = _first(env, HTTPS_PROXY_VARIABLES)
     if not url:
         return ProxyChoice("", "none")
-    variable, no_proxy = _first(env, NO_PROXY_VARIABLES)
-    entry = no_proxy_match(host, no_proxy) if no_proxy else ""
+    variable, exempt = _first(env, NO_PROXY_VARIABLES)
+    entry = no_proxy_match(host, exempt) if exempt else ""
     if entry:
         return ProxyChoice("", source, f"{variable}={entry}")
     return ProxyChoice(normalise(url), source)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from selftest.checks.probes.context import Context, Target
-from selftest.checks.probes.proxyenv import proxy_for
 from selftest.observe import Observation, tunnel_open, tunnels_through
 
 Broken = Literal["", "proxy", "server"]
@@ -70,7 +69,7 @@ UNKNOWN = Reach()
 def probe(ctx: Context) -> PathProbe:
     """Handshake with the API host through libcurl's proxy (CONNECT_ONLY, not verified)."""
     target = ctx.api
-    proxy = proxy_for(target.host, ctx.options.proxy).url
+    proxy = ctx.proxy_for(target.host).url
     options = {"CONNECT_ONLY": 1, "HTTPPROXYTUNNEL": 1} if proxy else {"CONNECT_ONLY": 1}
     obs = ctx.perform(ctx.request(target.url, proxy=proxy, verify=False, certinfo=True,
                                   options=options))
