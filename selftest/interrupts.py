@@ -21,12 +21,18 @@ is put back as it was when the block ends.
 
 from __future__ import annotations
 
+import _thread
+import concurrent.futures
 import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import Future
 from types import FrameType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: The signals that stop a command and make it clean up (SIGINT: Ctrl-C; SIGTERM: a supervisor,
 #: `kill`, a CI job being cancelled; SIGHUP: the terminal went away).
@@ -113,6 +119,39 @@ def wait_interruptibly(done: Callable[[], bool], wait: Callable[[float | None], 
             return False
         time.sleep(POLL_S if left is None else min(POLL_S, left))
     return True
+
+
+def wait_futures(futures: Collection[Future[Any]], timeout_s: float | None) -> bool:
+    """Whether every one of `futures` is done within `timeout_s` (see wait_interruptibly)."""
+    def wait(left_s: float | None) -> bool:
+        return not concurrent.futures.wait(futures, left_s).not_done
+
+    return wait_interruptibly(lambda: all(f.done() for f in futures), wait, timeout_s)
+
+
+def spawn(work: Callable[..., T], *args: Any,
+          then: Callable[[Future[T]], None] | None = None) -> Future[T]:
+    """Run `work(*args)` on a new thread (never joined at exit, unlike a pool's workers),
+    then `then(future)` on the same thread: never on the main thread, as a done callback added
+    to a future already done would be (it may wait for PHP's result, and the main thread must
+    stay free to see a stop signal). Wait for it with `wait_futures`."""
+    future: Future[T] = Future()
+    if then is not None:
+        future.add_done_callback(then)  # not done yet: it runs where the result is set
+
+    def body() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(work(*args))
+        except BaseException as exc:  # handed to the waiting thread, which re-raises it
+            future.set_exception(exc)
+
+    # Not threading.Thread(...).start(): it waits for the new thread in Condition.wait, and the
+    # exception of a signal landing there breaks its lock (see wait_interruptibly). A thread of
+    # _thread's is never waited for (at exit neither: a daemon thread).
+    _thread.start_new_thread(body, ())  # unnamed: naming it would keep a _DummyThread
+    return future
 
 
 @contextlib.contextmanager

@@ -21,19 +21,17 @@ moment for their threads to leave libcurl) and raises `Interrupted` with those r
 
 from __future__ import annotations
 
-import _thread
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from selftest.checks import CHECK_NAMES, CheckResult, clock, dns, fold, proxy, quota, tls, token
 from selftest.checks.probes.context import Context
 from selftest.checks.probes.reach import UNKNOWN, PathProbe, Reach, probe
 from selftest.checks.proxy import tunnel_finding
 from selftest.errors import SelftestError
-from selftest.interrupts import wait_interruptibly
+from selftest.interrupts import spawn, wait_futures
 
 T = TypeVar("T")
 Check = Callable[[Context, Reach], CheckResult]
@@ -64,45 +62,12 @@ class RunInterrupted(KeyboardInterrupt):
         self.cause = cause
 
 
-def _spawn(work: Callable[..., T], *args: Any,
-           then: Callable[[Future[T]], None] | None = None) -> Future[T]:
-    """Run `work(*args)` on a new thread (never joined at exit, unlike a pool's workers),
-    then `then(future)` on the same thread: never on the main thread, as a done callback added
-    to a future already done would be (it may wait for PHP's result, and the main thread must
-    stay free to see a stop signal)."""
-    future: Future[T] = Future()
-    if then is not None:
-        future.add_done_callback(then)  # not done yet: it runs where the result is set
-
-    def body() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            future.set_result(work(*args))
-        except BaseException as exc:  # handed to the waiting thread, which re-raises it
-            future.set_exception(exc)
-
-    # Not threading.Thread(...).start(): it waits for the new thread in Condition.wait, and the
-    # exception of a signal landing there breaks its lock (see wait_interruptibly). A thread of
-    # _thread's is never waited for (at exit neither: a daemon thread).
-    _thread.start_new_thread(body, ())  # unnamed: naming it would keep a _DummyThread
-    return future
-
-
 def _result_within(future: Future[T], timeout_s: float) -> T | None:
     """The future's result (its exception raised), or None when it is not in within
     `timeout_s`; on the main thread polled, so that a stop signal is seen at once."""
-    if not wait_interruptibly(future.done, lambda s: _done_within(future, s), timeout_s):
+    if not wait_futures([future], timeout_s):
         return None
     return future.result()
-
-
-def _done_within(future: Future[Any], timeout_s: float | None) -> bool:
-    try:
-        future.exception(timeout=timeout_s)  # waits like result(), raises nothing of the check's
-    except FutureTimeout:
-        return False
-    return True
 
 
 def _timed(name: str, check: Check, ctx: Context, reach: Reach) -> CheckResult:
@@ -226,16 +191,16 @@ def _start(ctx: Context, selected: Sequence[str], futures: dict[str, Future[Chec
     """Start the path probe and the selected checks, each on its own thread."""
     proxied = _proxied(ctx)
     needs_path = any(n in NEEDS_API_HOST for n in selected) or ("proxy" in selected and proxied)
-    path_future = _spawn(probe_path, ctx) if needs_path else None
+    path_future = spawn(probe_path, ctx) if needs_path else None
     then = None if on_done is None else lambda f: _report(f, ctx, on_done)
     if "dns" in selected:
-        futures["dns"] = _spawn(_timed, "dns", CHECKS["dns"], ctx, UNKNOWN, then=then)
+        futures["dns"] = spawn(_timed, "dns", CHECKS["dns"], ctx, UNKNOWN, then=then)
     for name in selected:
         if name == "proxy":
-            futures[name] = _spawn(_after, name, ctx, selected, None,
+            futures[name] = spawn(_after, name, ctx, selected, None,
                                    path_future if proxied else None, then=then)
         elif name not in futures:
-            futures[name] = _spawn(_after, name, ctx, selected, futures.get("dns"),
+            futures[name] = spawn(_after, name, ctx, selected, futures.get("dns"),
                                    path_future, then=then)
 
 

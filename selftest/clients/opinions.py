@@ -258,7 +258,7 @@ def _both(options: Options, php_ctx: Context, deadline: float, versions: Mapping
         with arrived:
             arrived.notify_all()
 
-    _thread.start_new_thread(php_run, ())  # never waited for (see preflight._spawn)
+    _thread.start_new_thread(php_run, ())  # never waited for (see interrupts.spawn)
 
     def php_result(name: str) -> CheckResult | None:
         def came() -> bool:
