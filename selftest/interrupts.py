@@ -129,6 +129,14 @@ def wait_futures(futures: Collection[Future[Any]], timeout_s: float | None) -> b
     return wait_interruptibly(lambda: all(f.done() for f in futures), wait, timeout_s)
 
 
+def acquire(lock: threading.Lock, timeout_s: float | None) -> bool:
+    """Acquire `lock` within `timeout_s` (True) or not (False): see wait_interruptibly."""
+    def wait(left_s: float | None) -> bool:
+        return lock.acquire(timeout=-1 if left_s is None else left_s)
+
+    return wait_interruptibly(lambda: lock.acquire(blocking=False), wait, timeout_s)
+
+
 def spawn(work: Callable[..., T], *args: Any,
           then: Callable[[Future[T]], None] | None = None) -> Future[T]:
     """Run `work(*args)` on a new thread (never joined at exit, unlike a pool's workers),

@@ -4,6 +4,11 @@ Fault servers are started once per (fault, attributes) and reused by every scena
 asks for the same one; `Runner.close()` (or leaving the `with` block) stops them all. A network
 failure is the finding, not an error: only a malformed scenario raises (ScenarioError).
 
+The main thread never blocks in a lock or a Condition while scenarios run or servers stop: it
+polls (selftest.interrupts.wait_interruptibly), so that a stop signal is seen at once and its
+exception cannot break a lock. An interrupt of run_all stops every server at once and returns
+without waiting for the scenarios under way (they end as their servers go).
+
 Verdicts (docs/contracts.md §7, the honesty rules):
     pass  the expected code/status was observed and the classifier named the expected chain
     fail  anything else, with the reason; also an injected observation for a `real` entry
@@ -15,8 +20,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -25,6 +31,7 @@ from selftest import faults, steps
 from selftest.catalog import Catalog, Entry
 from selftest.classify import Diagnosis, classify
 from selftest.errors import ScenarioError
+from selftest.interrupts import acquire, spawn, wait_futures
 from selftest.machine import missing_requirement, resolve_options
 from selftest.observe import Observation
 from selftest.scenario import Expect, Scenario, fill, placeholders_in
@@ -87,8 +94,10 @@ DEFAULT_JOBS = 4
 #: to close its connection within the client's 2 s on this loaded machine).
 HEAVY_FAULTS = frozenset({"fakebox"})
 HEAVY_JOBS = 2
-#: How often the thread that waits for the workers looks at the stop flag (signals arrive there).
-_WAIT_S = 0.05
+#: How long an interrupted run waits for a result being reported (a progress line, a stream).
+REPORT_TIMEOUT_S = 1.0
+#: How long close() waits for the servers to stop (all at once; some take a second).
+STOP_TIMEOUT_S = 10.0
 #: Groups start longest first (a run ends when its longest group does), by the durations this
 #: machine recorded (selftest.durations); a scenario never timed counts as GUESS_MS, or as
 #: GUESS_OUTSIDE_MS when it needs a program or Python module of its own (a C compiler for
@@ -110,7 +119,8 @@ class Runner:
         self._lock = threading.Lock()
         self._starting: dict[tuple[str, str], threading.Lock] = {}
         #: Servers being stopped early, as their group finished (close() waits for them).
-        self._stoppers: list[threading.Thread] = []
+        self._stoppers: list[Future[None]] = []
+        self._closed = False
 
     def run_all(self, scenarios: Sequence[Scenario], *, jobs: int = DEFAULT_JOBS,
                 run: Callable[[Scenario], Result] | None = None,
@@ -131,10 +141,13 @@ class Runner:
         stop = stop or threading.Event()
         results: dict[int, Result] = {}
         report_lock = threading.Lock()
+        muted: list[bool] = []  # the run was interrupted: what ends now goes unreported
 
         def one(index: int, scenario: Scenario) -> None:
             result = run(scenario)
             with report_lock:
+                if muted:
+                    return
                 results[index] = result
                 if on_result is not None:
                     on_result(result)
@@ -151,7 +164,17 @@ class Runner:
 
         parallel, serial = self._groups(scenarios, jobs, durations or {})
         if parallel:
-            self._run_groups(parallel, group_then_release, jobs, stop)
+            try:
+                self._run_groups(parallel, group_then_release, jobs, stop)
+            except KeyboardInterrupt:
+                # Nothing is reported after the caller's report of the interrupted run, and
+                # every server stops now, so that the scenarios under way end too.
+                held = acquire(report_lock, REPORT_TIMEOUT_S)
+                muted.append(True)
+                if held:
+                    report_lock.release()
+                self.close()
+                raise
         group(serial)
         return [results[i] for i in sorted(results)]
 
@@ -173,29 +196,42 @@ class Runner:
 
         return sorted(groups.values(), key=expected_ms, reverse=True), serial
 
-    @staticmethod
-    def _run_groups(groups: list[list[tuple[int, Scenario]]],
+    def _run_groups(self, groups: list[list[tuple[int, Scenario]]],
                     group: Callable[[list[tuple[int, Scenario]]], None], jobs: int,
                     stop: threading.Event) -> None:
-        heavy = [g for g in groups if g[0][1].fault in HEAVY_FAULTS]
-        light = [g for g in groups if g[0][1].fault not in HEAVY_FAULTS]
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="scenario") as pool, \
-                ThreadPoolExecutor(max_workers=min(jobs, HEAVY_JOBS),
-                                   thread_name_prefix="scenario-heavy") as heavy_pool:
-            futures = [heavy_pool.submit(group, members) for members in heavy]
-            futures += [pool.submit(group, members) for members in light]
-            pending = set(futures)
-            try:
-                while pending:  # short waits: this (main) thread must take signals promptly
-                    _, pending = wait(pending, timeout=_WAIT_S, return_when=FIRST_EXCEPTION)
-                    if any(f.done() and f.exception() is not None for f in futures):
-                        break
-            finally:
-                stop_now = any(f.done() and f.exception() is not None for f in futures)
-                if stop_now or pending:
-                    stop.set()  # an error or an interrupt: let no further scenario start
-            for future in futures:
-                future.result()  # re-raise a worker's error (a malformed scenario) here
+        """Run `groups` on `jobs` lanes (threads taking the next group; fake Box groups on at
+        most HEAVY_JOBS lanes of their own) while this thread waits, signal-safe (see
+        interrupts.wait_interruptibly). A group's error stops further scenarios and is raised
+        here once the lanes are done. An interrupt of the wait is raised at once: the lanes are
+        not waited for (a scenario may wait for a reply far longer than a person who signalled
+        twice), see run_all."""
+        heavy = deque(g for g in groups if g[0][1].fault in HEAVY_FAULTS)
+        light = deque(g for g in groups if g[0][1].fault not in HEAVY_FAULTS)
+        order = {id(members): n for n, members in enumerate([*heavy, *light])}
+        errors: dict[int, BaseException] = {}
+
+        def lane(queue: deque[list[tuple[int, Scenario]]]) -> None:
+            while not stop.is_set():
+                try:
+                    members = queue.popleft()  # atomic: no lock among the lanes
+                except IndexError:
+                    return
+                try:
+                    group(members)
+                except BaseException as exc:  # a malformed scenario: raised by the caller
+                    errors[order[id(members)]] = exc
+                    stop.set()  # let no further scenario start
+                    return
+
+        lanes = [spawn(lane, heavy) for _ in range(min(jobs, HEAVY_JOBS, len(heavy)))]
+        lanes += [spawn(lane, light) for _ in range(min(jobs, len(light)))]
+        try:
+            wait_futures(lanes, None)
+        except BaseException:
+            stop.set()  # an interrupt: let no further scenario start
+            raise
+        if errors:
+            raise errors[min(errors)]
 
     def __enter__(self) -> Runner:
         return self
@@ -213,27 +249,25 @@ class Runner:
             server = self._servers.pop(key, None)
             if server is None:
                 return
-            stopper = threading.Thread(target=server.stop, daemon=True)
-            self._stoppers.append(stopper)
-        stopper.start()
+            self._stoppers.append(spawn(server.stop))
 
     def close(self) -> None:
-        """Stop every fault server this runner started, all at once (some take a second)."""
+        """Stop every fault server this runner started, all at once (some take a second); a
+        server asked for afterwards is refused (a scenario still running after an interrupt
+        must not start one that nobody stops)."""
         with self._lock:
+            self._closed = True
             servers, self._servers = list(self._servers.values()), {}
             released, self._stoppers = self._stoppers, []
-        stoppers = [threading.Thread(target=server.stop, daemon=True) for server in servers]
-        for thread in stoppers:
-            thread.start()
-        stoppers += released
+        stoppers = [spawn(server.stop) for server in servers] + released
+        deadline = time.monotonic() + STOP_TIMEOUT_S
         interrupted: KeyboardInterrupt | None = None
-        for thread in stoppers:
-            while True:  # a signal during clean-up must not leave servers (and files) behind
-                try:
-                    thread.join(timeout=10)
-                    break
-                except KeyboardInterrupt as exc:
-                    interrupted = exc
+        while True:  # a signal during clean-up must not leave servers (and files) behind
+            try:
+                wait_futures(stoppers, max(0.0, deadline - time.monotonic()))
+                break
+            except KeyboardInterrupt as exc:
+                interrupted = exc
         if interrupted is not None:
             raise interrupted
 
@@ -334,9 +368,21 @@ class Runner:
         with self._lock:
             starting = self._starting.setdefault(key, threading.Lock())
         with starting:  # one start per server; servers of other keys start meanwhile
-            if key not in self._servers:
-                self._servers[key] = self._start(scenario)
-            return self._servers[key]
+            with self._lock:
+                server = self._servers.get(key)
+            if server is not None:
+                return server
+            if self._closed:
+                raise _refused(scenario)
+            server = self._start(scenario)
+            with self._lock:
+                closed = self._closed
+                if not closed:
+                    self._servers[key] = server
+            if closed:  # close() came while it started
+                server.stop()
+                raise _refused(scenario)
+            return server
 
     def _start(self, scenario: Scenario) -> faults.FaultServer:
         assert scenario.fault is not None
@@ -365,6 +411,11 @@ class Runner:
 
 
 _PKI_NAMES = {"ca", "other_ca", "garbage_pem", "missing_file"}
+
+
+def _refused(scenario: Scenario) -> ScenarioError:
+    return ScenarioError(f"{scenario.path}: the run is over (its runner was closed): "
+                         f"fault {scenario.fault!r} is not started")
 
 
 def _guess_ms(scenario: Scenario) -> float:

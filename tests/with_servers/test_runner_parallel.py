@@ -106,6 +106,27 @@ def test_a_worker_error_reaches_the_caller(runner: Runner) -> None:
         runner.run_all([_scenario("bad", "stall")], jobs=4, run=run)
 
 
+def test_a_worker_error_lets_no_further_scenario_start(runner: Runner) -> None:
+    """After a group raised, the scenario running beside it finishes and no other starts."""
+    stop, beside = threading.Event(), threading.Event()
+    started: list[str] = []
+
+    def run(scenario: Scenario) -> Result:
+        started.append(scenario.id)
+        if scenario.id == "bad":
+            beside.wait(10)
+            raise ValueError(scenario.id)
+        beside.set()
+        assert stop.wait(10), "the error did not stop the run"
+        return _result(scenario)
+
+    chosen = [_scenario("bad", "stall"), _scenario("beside", "refuse"),
+              _scenario("later", "close-without-reply"), _scenario("last", "reset-on-accept")]
+    with pytest.raises(ValueError, match="bad"):
+        runner.run_all(chosen, jobs=2, run=run, stop=stop)
+    assert sorted(started) == ["bad", "beside"]
+
+
 def _started_order(runner: Runner, chosen: list[Scenario], **kwargs: object) -> list[str]:
     started: list[str] = []
     lock = threading.Lock()
@@ -207,6 +228,6 @@ def test_a_groups_server_is_stopped_when_the_group_is_done() -> None:
             return _result(scenario)
 
         runner.run_all([_scenario("a", "stall"), _scenario("b", "refuse")], jobs=2, run=run)
-        for thread in runner._stoppers:
-            thread.join(timeout=10)
+        for stopper in runner._stoppers:
+            stopper.result(timeout=10)
         assert sorted(stopped) == ["a", "b"]  # before close(), which would stop them too

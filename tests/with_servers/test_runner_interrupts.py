@@ -1,0 +1,106 @@
+"""A stop signal noted while reproduce's runner waits on the main thread stops the run at once.
+
+A `Noter` (tests/noting.py) notes a SIGINT in the instant a blocking wait would miss, while the
+main thread waits for a scenario whose server stalls far longer than the guard: a runner that
+went on waiting (for the scenario's own timeout) fails the test.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import scenario_files
+from noting import DEADLINE_S, GUARD_S, Noter, poll
+
+from selftest.interrupts import Interrupted, on_main_thread, signals_raise, signals_stop
+from selftest.runner import Result, Runner
+from selftest.scenario import Scenario, load
+
+pytestmark = pytest.mark.skipif(not on_main_thread(), reason="signal handlers need the main thread")
+
+#: How long the stalled scenario's client waits for a reply: what an old runner waited out.
+STALL_MS = int(GUARD_S * 1000) * 2
+STALLED = f"""[server]
+fault = "stall"
+[client]
+url = "{{url}}/"
+timeout_ms = {STALL_MS}
+[expect]
+curl_code = [28]
+"""
+
+
+def stalled(tmp_path: Path) -> Scenario:
+    return load(scenario_files.write(tmp_path, "stalled", STALLED, documents="curl:28"))
+
+
+def refused(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Started:
+    """A `run` for run_all that starts the scenario's server first, keeping its port, and says
+    when the scenario began."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.began = threading.Event()
+        self.ports: list[int] = []
+        self.reported: list[str] = []
+
+    def __call__(self, scenario: Scenario) -> Result:
+        self.ports.append(int(self.runner.server(scenario).urls["port"]))
+        self.began.set()
+        return self.runner.run(scenario)
+
+    def all(self, scenarios: list[Scenario], ended: threading.Event,
+            stop: threading.Event | None = None) -> None:
+        """The runner's run_all on two threads, with this run; `ended` is set as it ends."""
+        try:
+            self.runner.run_all(scenarios, jobs=2, run=self, stop=stop,
+                                on_result=lambda result: self.reported.append(result.scenario))
+        finally:
+            ended.set()
+
+
+def when(condition: Callable[[], bool]) -> threading.Event:
+    """An Event set (by a thread of its own) once `condition()` holds."""
+    event = threading.Event()
+    threading.Thread(target=lambda: poll(condition, DEADLINE_S) and event.set(),
+                     daemon=True).start()
+    return event
+
+
+def test_a_signal_noted_as_the_runner_waits_ends_the_run_at_once(tmp_path: Path) -> None:
+    """Ctrl-C noted while the main thread waits for a stalled scenario raises Interrupted (not
+    a RuntimeError) within the guard, reports nothing after it, and no server is left."""
+    ended = threading.Event()
+    with Runner() as runner:
+        run = Started(runner)
+        noter = Noter(run.began, ended.is_set, "_run_groups")
+        with signals_raise(), pytest.raises(Interrupted):
+            run.all([stalled(tmp_path)], ended)
+        assert noter.join() is True, "the runner went on waiting after the signal"
+    assert run.reported == []
+    assert refused(run.ports[0])
+
+
+def test_a_second_signal_as_reproduce_waits_stops_the_scenario_under_way(tmp_path: Path) -> None:
+    """Under reproduce's signals_stop the first signal lets the stalled scenario go on; a
+    second, noted as the runner waits, ends the run within the guard and no server is left."""
+    ended = threading.Event()
+    with Runner() as runner, signals_stop() as stop:
+        run = Started(runner)
+        first = Noter(run.began, stop.is_set, "_run_groups")
+        second = Noter(when(stop.is_set), ended.is_set, "_run_groups")
+        with pytest.raises(Interrupted):
+            run.all([stalled(tmp_path)], ended, stop=stop)
+        assert first.join() is True, "the first signal was not noted"
+        assert second.join() is True, "the runner went on waiting after the second signal"
+    assert run.reported == []
+    assert refused(run.ports[0])
