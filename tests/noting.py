@@ -21,12 +21,15 @@ DEADLINE_S = 60.0
 #: A hang guard, not a speed limit: a wait still going on this long after the signal missed it.
 GUARD_S = 10.0
 
+#: The innermost Python functions of a waiting main thread (time.sleep, a lock's acquire: C).
+WAITS = ("wait", "wait_interruptibly", "join", "_wait_for_tstate_lock")
+
 
 def waiting_in(function: str, **local: Any) -> bool:
-    """Whether the main thread is waiting (in `wait`, `wait_interruptibly` or `sleep`) inside
-    `function`, whose local variables include `local`."""
+    """Whether the main thread is waiting (in a `wait`, a thread's `join`, or the sleep of
+    `wait_interruptibly`) inside `function`, whose local variables include `local`."""
     frame = sys._current_frames().get(threading.main_thread().ident or 0)
-    if frame is None or frame.f_code.co_name not in ("wait", "wait_interruptibly"):
+    if frame is None or frame.f_code.co_name not in WAITS:
         return False
     while frame is not None and frame.f_code.co_name != function:
         frame = frame.f_back
@@ -35,13 +38,14 @@ def waiting_in(function: str, **local: Any) -> bool:
 
 class Noter:
     """Once `ready` is set and the main thread waits inside `function` (with `local` among its
-    variables), note a SIGINT for it; then say whether `stopped()` came within GUARD_S. If
+    variables), note a SIGINT for it; then say whether `stopped()` came within `guard_s`. If
     not, a real SIGINT (which does interrupt the wait) ends the test instead of the deadline."""
 
-    def __init__(self, ready: threading.Event, stopped: Callable[[], bool], function: str,
-                 **local: Any) -> None:
+    def __init__(self, ready: threading.Event, stopped: Callable[[], bool], function: str, *,
+                 guard_s: float = GUARD_S, **local: Any) -> None:
         self.in_time: bool | None = None
         self._ready, self._stopped, self._where = ready, stopped, (function, local)
+        self._guard_s = guard_s
         self._thread = threading.Thread(target=self._note, daemon=True)
         self._thread.start()
 
@@ -50,7 +54,7 @@ class Noter:
         function, local = self._where
         poll(lambda: waiting_in(function, **local), DEADLINE_S)
         _thread.interrupt_main(signal.SIGINT)
-        self.in_time = poll(self._stopped, GUARD_S)
+        self.in_time = poll(self._stopped, self._guard_s)
         if not self.in_time:
             os.kill(os.getpid(), signal.SIGINT)
 

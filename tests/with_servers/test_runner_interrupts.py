@@ -1,8 +1,9 @@
-"""A stop signal noted while reproduce's runner waits on the main thread stops the run at once.
+"""A stop signal noted while reproduce's runner waits on the main thread is seen at once.
 
 A `Noter` (tests/noting.py) notes a SIGINT in the instant a blocking wait would miss, while the
-main thread waits for a scenario whose server stalls far longer than the guard: a runner that
-went on waiting (for the scenario's own timeout) fails the test.
+main thread waits for a scenario whose server stalls far longer than the guard (a runner that
+went on waiting, for the scenario's own timeout, fails the test), or for a slow server stop in
+close().
 """
 
 from __future__ import annotations
@@ -104,3 +105,31 @@ def test_a_second_signal_as_reproduce_waits_stops_the_scenario_under_way(tmp_pat
         assert second.join() is True, "the runner went on waiting after the second signal"
     assert run.reported == []
     assert refused(run.ports[0])
+
+
+#: Shorter than close()'s old `join(timeout=10)`, which held a signal noted as it began.
+CLOSE_GUARD_S = 5.0
+
+
+def test_a_signal_noted_as_close_waits_is_seen_at_once(tmp_path: Path) -> None:
+    """A signal noted while close() waits for a slow server stop is handled at once, and close()
+    still waits for that stop to end: no server is left."""
+    runner = Runner()
+    server = runner.server(stalled(tmp_path))
+    port, original = int(server.urls["port"]), server.stop
+    stopping, release, stopped = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_stop() -> None:
+        stopping.set()
+        release.wait(DEADLINE_S)  # until the noter has its verdict
+        original()
+        stopped.set()
+
+    server.stop = slow_stop  # type: ignore[method-assign]
+    with signals_stop() as stop:
+        noter = Noter(stopping, stop.is_set, "close", guard_s=CLOSE_GUARD_S)
+        threading.Thread(target=lambda: (noter.join(), release.set()), daemon=True).start()
+        runner.close()
+        assert stopped.is_set(), "close() returned before the server stopped"
+    assert noter.join() is True, "the signal waited for close()'s wait to end"
+    assert refused(port)
