@@ -97,8 +97,7 @@ def _catch_stop_signals(session: pytest.Session) -> None:
     def handler(signum: int, _frame: FrameType | None) -> None:
         if stop.is_set():
             raise Interrupted(signum)
-        stop.signum = signum
-        stop.set()
+        stop.note(signum)  # no lock: a second signal may land inside this handler (see Stop)
         session.shouldstop = f"{signal.Signals(signum).name}: stopped after the running test"
 
     handlers = contextlib.ExitStack()
