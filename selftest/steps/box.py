@@ -34,7 +34,6 @@ import threading
 import tomllib
 import urllib.parse
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Any
 
 from selftest.errors import ScenarioError
 from selftest.faults.fakebox import FakeBoxFault
+from selftest.interrupts import spawn, wait_futures
 from selftest.observe import Observation
 from selftest.scenario import PLACEHOLDER, scenarios_dir
 from selftest.steps import Context, Outcome, SetupFailed, oauth, step
@@ -234,8 +234,11 @@ def _send(seq: Sequence, raw: BoxRequest, send: Callable[[Request], Observation]
         gate.wait(timeout=BARRIER_S)
         return send(request)
 
-    with ThreadPoolExecutor(max_workers=resolved.concurrent) as pool:
-        results = list(pool.map(at_once, range(resolved.concurrent)))
+    # On threads nobody joins, waited for by polling: the step may run on the main thread
+    # (`--jobs 1`, the pytest plugin), which must see a stop signal (interrupts.spawn).
+    copies = [spawn(at_once, n) for n in range(resolved.concurrent)]
+    wait_futures(copies, None)
+    results = [copy.result() for copy in copies]
     return next((o for o in results if not o.ok), results[0])
 
 

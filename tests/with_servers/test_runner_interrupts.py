@@ -2,8 +2,8 @@
 
 A `Noter` (tests/noting.py) notes a SIGINT in the instant a blocking wait would miss, while the
 main thread waits for a scenario whose server stalls far longer than the guard (a runner that
-went on waiting, for the scenario's own timeout, fails the test), or for a slow server stop in
-close().
+went on waiting, for the scenario's own timeout, fails the test), for a slow server stop in
+close(), or for the concurrent copies of a box-sequence request.
 """
 
 from __future__ import annotations
@@ -133,3 +133,43 @@ def test_a_signal_noted_as_close_waits_is_seen_at_once(tmp_path: Path) -> None:
         assert stopped.is_set(), "close() returned before the server stopped"
     assert noter.join() is True, "the signal waited for close()'s wait to end"
     assert refused(port)
+
+
+#: Two copies of one create, the fake Box holding the first for STALL_MS (the second: a 409).
+CONCURRENT_CREATES = f"""[server]
+fault = "fakebox"
+create_processing_ms = {STALL_MS}
+[client]
+step = "box-sequence"
+timeout_ms = {STALL_MS}
+[[client.requests]]
+method = "POST"
+path = "/2.0/folders"
+json = {{ name = "held-{{unique}}", parent = {{ id = "0" }} }}
+concurrent = 2
+[expect]
+http_status = 409
+"""
+
+
+def test_a_signal_noted_as_a_box_step_waits_for_its_copies_ends_it_at_once(
+        tmp_path: Path) -> None:
+    """A scenario run on the main thread (`--jobs 1`, the pytest plugin) whose concurrent
+    copies are held by the fake Box raises Interrupted within the guard, not once they end."""
+    scenario = load(scenario_files.write(tmp_path, "held", CONCURRENT_CREATES,
+                                         documents="box:name_temporarily_reserved"))
+    began, ended = threading.Event(), threading.Event()
+    with Runner() as runner:
+        runner.server(scenario)  # started before the noter looks (it takes a second)
+        began.set()
+        noter = Noter(began, ended.is_set, "_send")
+        with signals_raise(), pytest.raises(Interrupted):
+            run_then_set(runner, scenario, ended)
+        assert noter.join() is True, "the step went on waiting for its copies"
+
+
+def run_then_set(runner: Runner, scenario: Scenario, ended: threading.Event) -> None:
+    try:
+        runner.run(scenario)
+    finally:
+        ended.set()
