@@ -6,8 +6,8 @@ failure is the finding, not an error: only a malformed scenario raises (Scenario
 
 The main thread never blocks in a lock or a Condition while scenarios run or servers stop: it
 polls (selftest.interrupts.wait_interruptibly), so that a stop signal is seen at once and its
-exception cannot break a lock. An interrupt of run_all stops every server at once and returns
-without waiting for the scenarios under way (they end as their servers go).
+exception cannot break a lock. An interrupt of run_all stops every server at once, so that
+the scenarios under way end now rather than at their own timeouts.
 
 Verdicts (docs/contracts.md §7, the honesty rules):
     pass  the expected code/status was observed and the classifier named the expected chain
@@ -96,6 +96,9 @@ HEAVY_FAULTS = frozenset({"fakebox"})
 HEAVY_JOBS = 2
 #: How long an interrupted run waits for a result being reported (a progress line, a stream).
 REPORT_TIMEOUT_S = 1.0
+#: How long an interrupted run waits for the scenarios under way once their servers stopped
+#: (they end in milliseconds then; a hang guard), so that their temporary folders go.
+UNWIND_TIMEOUT_S = 10.0
 #: How long close() waits for the servers to stop (all at once; some take a second).
 STOP_TIMEOUT_S = 10.0
 #: Groups start longest first (a run ends when its longest group does), by the durations this
@@ -134,8 +137,10 @@ class Runner:
         of different servers run side by side on `jobs` threads. A scenario with `serial` runs
         alone, after the others. `on_result` is called as each one finishes (under a lock).
         When `stop` is set, no further scenario starts: the ones running finish and the results
-        so far are returned. `durations` ({scenario id: ms}, selftest.durations) order the
-        groups: the longest starts first.
+        so far are returned. An interrupt (a KeyboardInterrupt on this thread) stops every
+        server at once, so that the scenarios under way end unreported, and is raised once they
+        unwound. `durations` ({scenario id: ms}, selftest.durations) order the groups: the
+        longest starts first.
         """
         run = run or self.run
         stop = stop or threading.Event()
@@ -162,19 +167,16 @@ class Runner:
             group(members)
             self._release(members[0][1])  # no other group shares its server
 
+        def mute() -> None:
+            """Report nothing more: the caller reports the interrupted run."""
+            held = acquire(report_lock, REPORT_TIMEOUT_S)  # a result being reported now
+            muted.append(True)
+            if held:
+                report_lock.release()
+
         parallel, serial = self._groups(scenarios, jobs, durations or {})
         if parallel:
-            try:
-                self._run_groups(parallel, group_then_release, jobs, stop)
-            except KeyboardInterrupt:
-                # Nothing is reported after the caller's report of the interrupted run, and
-                # every server stops now, so that the scenarios under way end too.
-                held = acquire(report_lock, REPORT_TIMEOUT_S)
-                muted.append(True)
-                if held:
-                    report_lock.release()
-                self.close()
-                raise
+            self._run_groups(parallel, group_then_release, jobs, stop, mute)
         group(serial)
         return [results[i] for i in sorted(results)]
 
@@ -198,13 +200,14 @@ class Runner:
 
     def _run_groups(self, groups: list[list[tuple[int, Scenario]]],
                     group: Callable[[list[tuple[int, Scenario]]], None], jobs: int,
-                    stop: threading.Event) -> None:
+                    stop: threading.Event, mute: Callable[[], None]) -> None:
         """Run `groups` on `jobs` lanes (threads taking the next group; fake Box groups on at
         most HEAVY_JOBS lanes of their own) while this thread waits, signal-safe (see
         interrupts.wait_interruptibly). A group's error stops further scenarios and is raised
-        here once the lanes are done. An interrupt of the wait is raised at once: the lanes are
-        not waited for (a scenario may wait for a reply far longer than a person who signalled
-        twice), see run_all."""
+        here once the lanes are done. An interrupt of the wait stops every server first, so
+        that the scenarios under way end now (one may wait for a reply far longer than a
+        person who signalled twice), then waits for the lanes to unwind (their temporary
+        folders go), at most UNWIND_TIMEOUT_S, and is raised; what ends meanwhile is `mute`d."""
         heavy = deque(g for g in groups if g[0][1].fault in HEAVY_FAULTS)
         light = deque(g for g in groups if g[0][1].fault not in HEAVY_FAULTS)
         order = {id(members): n for n, members in enumerate([*heavy, *light])}
@@ -227,8 +230,11 @@ class Runner:
         lanes += [spawn(lane, light) for _ in range(min(jobs, len(light)))]
         try:
             wait_futures(lanes, None)
-        except BaseException:
-            stop.set()  # an interrupt: let no further scenario start
+        except KeyboardInterrupt:
+            stop.set()  # let no further scenario start
+            mute()
+            self.close()
+            _wait_out(lanes, UNWIND_TIMEOUT_S)
             raise
         if errors:
             raise errors[min(errors)]
@@ -260,14 +266,7 @@ class Runner:
             servers, self._servers = list(self._servers.values()), {}
             released, self._stoppers = self._stoppers, []
         stoppers = [spawn(server.stop) for server in servers] + released
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        interrupted: KeyboardInterrupt | None = None
-        while True:  # a signal during clean-up must not leave servers (and files) behind
-            try:
-                wait_futures(stoppers, max(0.0, deadline - time.monotonic()))
-                break
-            except KeyboardInterrupt as exc:
-                interrupted = exc
+        interrupted = _wait_out(stoppers, STOP_TIMEOUT_S)
         if interrupted is not None:
             raise interrupted
 
@@ -398,7 +397,9 @@ class Runner:
         """A fault handler that raised is a harness bug: the scenario fails, naming it."""
         if scenario.fault is None:
             return []
-        take = getattr(self.server(scenario), "take_errors", None)
+        with self._lock:  # its server, not a new one: close() may have stopped it meanwhile
+            server = self._servers.get(self._key(scenario))
+        take = getattr(server, "take_errors", None)
         errors = take() if take is not None else []
         return [f"the {scenario.fault!r} fault server's connection handler raised {exc!r} "
                 "(a bug of the fault server)" for exc in errors[:1]]
@@ -411,6 +412,19 @@ class Runner:
 
 
 _PKI_NAMES = {"ca", "other_ca", "garbage_pem", "missing_file"}
+
+
+def _wait_out(futures: list[Future[None]], timeout_s: float) -> KeyboardInterrupt | None:
+    """Wait for `futures` (at most `timeout_s`) through any signal: a signal during clean-up
+    must not leave servers or files behind. The last KeyboardInterrupt that came meanwhile."""
+    deadline = time.monotonic() + timeout_s
+    interrupted: KeyboardInterrupt | None = None
+    while True:
+        try:
+            wait_futures(futures, max(0.0, deadline - time.monotonic()))
+            return interrupted
+        except KeyboardInterrupt as exc:
+            interrupted = exc
 
 
 def _refused(scenario: Scenario) -> ScenarioError:

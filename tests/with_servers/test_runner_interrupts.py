@@ -9,7 +9,9 @@ close(), or for the concurrent copies of a box-sequence request.
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,19 +47,24 @@ def refused(port: int) -> bool:
 
 
 class Started:
-    """A `run` for run_all that starts the scenario's server first, keeping its port, and says
-    when the scenario began."""
+    """A `run` for run_all that starts the scenario's server first, keeping its port, holds a
+    temporary folder while the scenario runs, and says when the scenario began."""
 
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
+    def __init__(self, runner: Runner, clean_up_s: float = 0.0) -> None:
+        self.runner, self.clean_up_s = runner, clean_up_s
         self.began = threading.Event()
         self.ports: list[int] = []
+        self.folders: list[str] = []
         self.reported: list[str] = []
 
     def __call__(self, scenario: Scenario) -> Result:
         self.ports.append(int(self.runner.server(scenario).urls["port"]))
-        self.began.set()
-        return self.runner.run(scenario)
+        with tempfile.TemporaryDirectory(prefix="selftest-test-") as folder:
+            self.folders.append(folder)  # as a replay's or a step's folder
+            self.began.set()
+            result = self.runner.run(scenario)
+            time.sleep(self.clean_up_s)  # an unwinding that takes a moment
+        return result
 
     def all(self, scenarios: list[Scenario], ended: threading.Event,
             stop: threading.Event | None = None) -> None:
@@ -89,6 +96,19 @@ def test_a_signal_noted_as_the_runner_waits_ends_the_run_at_once(tmp_path: Path)
         assert noter.join() is True, "the runner went on waiting after the signal"
     assert run.reported == []
     assert refused(run.ports[0])
+
+
+def test_an_interrupted_run_lets_the_scenarios_under_way_clean_up(tmp_path: Path) -> None:
+    """The run ends only once the stalled scenario (its server stopped) has unwound: the
+    temporary folder it held (as a replay or a step does) is gone when Interrupted is raised."""
+    ended = threading.Event()
+    with Runner() as runner:
+        run = Started(runner, clean_up_s=0.5)
+        noter = Noter(run.began, ended.is_set, "_run_groups")
+        with signals_raise(), pytest.raises(Interrupted):
+            run.all([stalled(tmp_path)], ended)
+        assert noter.join() is True
+    assert run.folders and not Path(run.folders[0]).exists()
 
 
 def test_a_second_signal_as_reproduce_waits_stops_the_scenario_under_way(tmp_path: Path) -> None:
