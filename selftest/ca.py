@@ -9,11 +9,15 @@ the user's network. So the bundle is chosen here, in this order, and reported:
 2. the CURL_CA_BUNDLE, then SSL_CERT_FILE environment variables,
 3. the distribution's bundle at its known paths,
 4. certifi's bundle (Mozilla's list, shipped with requests).
+
+A preflight chooses once, from the environment its command was given, when its Options are
+built (`Options.ca_bundle`); every transfer and the tls check's "libcurl" store use that choice.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import certifi
@@ -38,14 +42,17 @@ class CaBundle:
     source: str
 
 
-def choose_ca_bundle(explicit: str | None = None) -> CaBundle:
-    """Pick the bundle as described above. Raises UsageError when an explicit path is missing."""
+def choose_ca_bundle(explicit: str | None = None,
+                     environ: Mapping[str, str] | None = None) -> CaBundle:
+    """Pick the bundle as described above, the variables from `environ` (this process's
+    environment when None). Raises UsageError when an explicit path is missing."""
     if explicit:
         if not os.path.isfile(explicit):
             raise UsageError(f"CA bundle {explicit!r} does not exist or is not a file")
         return CaBundle(explicit, "explicit")
+    environ = os.environ if environ is None else environ
     for variable in ("CURL_CA_BUNDLE", "SSL_CERT_FILE"):
-        value = os.environ.get(variable)
+        value = environ.get(variable)
         if value and os.path.isfile(value):
             return CaBundle(value, variable)
     for path in DISTRIBUTION_BUNDLES:

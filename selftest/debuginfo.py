@@ -22,7 +22,7 @@ def debug_lines(environ: Mapping[str, str]) -> list[str]:
     Options capture the proxy variables from), not from os.environ."""
     from selftest.transport import libcurl_version
 
-    ca = choose_ca_bundle()
+    ca = choose_ca_bundle(None, environ)
     lines = [
         f"selftest {__version__}",
         f"python {platform.python_version()} ({platform.platform()})",

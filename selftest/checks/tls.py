@@ -54,7 +54,8 @@ _STALE_REMEDY = {
 
 def stores(ctx: Context, facts: php_module.PhpFacts | None) -> dict[str, str]:
     """The CA files to verify with, by store name (only files that exist, except PHP's)."""
-    found = {"libcurl": choose_ca_bundle(ctx.options.cacert).path, "certifi": certifi.where()}
+    bundle = ctx.options.ca_bundle or choose_ca_bundle(ctx.options.cacert)
+    found = {"libcurl": bundle.path, "certifi": certifi.where()}
     if ctx.options.wp_path:
         found["wordpress"] = os.path.join(ctx.options.wp_path, "wp-includes", "certificates",
                                           "ca-bundle.crt")

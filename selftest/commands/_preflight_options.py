@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit
 from selftest.errors import UsageError
 
 if TYPE_CHECKING:
+    from selftest.ca import CaBundle
     from selftest.checks.probes.context import Options
     from selftest.checks.probes.wpconfig import WpHttpSettings
 
@@ -202,36 +203,37 @@ def _backup(args: argparse.Namespace) -> tuple[int | None, str | None]:
     return size, name
 
 
-def _check_paths(args: argparse.Namespace) -> WpHttpSettings | None:
-    """Check --timeout, --cacert, --wp-config, --wp-path and --folder-id before any traffic;
-    --wp-config's settings (None without it): the one read of that file in a run.
-    Raises UsageError naming the flag."""
+def _check_paths(args: argparse.Namespace, env: Mapping[str, str]
+                 ) -> tuple[WpHttpSettings | None, CaBundle]:
+    """Check --timeout, --cacert, --wp-config, --wp-path and --folder-id before any traffic:
+    (--wp-config's settings, None without it: the one read of that file in a run; the CA
+    bundle, chosen once from --cacert and `env`). Raises UsageError naming the flag."""
     from selftest.ca import choose_ca_bundle
     from selftest.checks.probes.wpconfig import load as load_wp_config
 
     if not MIN_TIMEOUT_S <= args.timeout <= MAX_TIMEOUT_S:  # also refuses nan
         raise UsageError(f"--timeout must be between {MIN_TIMEOUT_S:g} and {MAX_TIMEOUT_S:g} "
                          f"seconds, not {args.timeout:g}")
-    if args.cacert:
-        choose_ca_bundle(args.cacert)  # raises UsageError when missing
+    ca_bundle = choose_ca_bundle(args.cacert, env)  # raises UsageError when --cacert is missing
     settings = load_wp_config(args.wp_config) if args.wp_config else None
     if args.wp_path and not os.path.isdir(args.wp_path):
         raise UsageError(f"--wp-path {args.wp_path!r} is not a directory")
     if not re.fullmatch(r"\d{1,20}", str(args.folder_id)):
         raise UsageError(f"--folder-id must be a Box folder id (digits, 0 for All Files), "
                          f"not {args.folder_id!r}")
-    return settings
+    return settings, ca_bundle
 
 
 def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
     """Checked Options from parsed arguments and the command's environment `env`
-    (BOX_ACCESS_TOKEN, and the proxy variables, captured here once for the whole run).
+    (BOX_ACCESS_TOKEN; the proxy variables and the CA bundle's, read here once for the whole
+    run).
     Raises UsageError for any unusable input."""
     from selftest.checks.probes import proxyenv
     from selftest.checks.probes.boxconfig import load_box_config
     from selftest.checks.probes.context import Options
 
-    wp_settings = _check_paths(args)
+    wp_settings, ca_bundle = _check_paths(args, env)
     custom = args.api_base is not None or args.upload_base is not None
     size, name = _backup(args)
     return Options(
@@ -252,6 +254,7 @@ def options_from(args: argparse.Namespace, env: Mapping[str, str]) -> Options:
         wp_path=args.wp_path,
         extra_hosts=tuple(_extra_host(h) for h in args.host),
         proxy_env=proxyenv.capture(env),
+        ca_bundle=ca_bundle,
     )
 
 

@@ -11,6 +11,7 @@ import builtins
 import io
 import json
 import os
+import platform
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from selftest import transport
 from selftest.checks.probes import proxyenv
 from selftest.checks.probes.mock import MockTransport
 from selftest.cli import main
+from selftest.debuginfo import debug_lines
 from selftest.environment import Environment
 from selftest.observe import Observation
 
@@ -118,3 +120,21 @@ def test_bad_wp_config_is_a_usage_error_before_any_check(libcurl: MockTransport,
     assert status == 2
     assert err.count("\n") == 1 and "defines no PHP constants" in err
     assert libcurl.requests == []
+
+
+def test_ca_bundle_comes_from_the_commands_environment(libcurl: MockTransport, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """CURL_CA_BUNDLE of the command's Environment is the bundle every transfer verifies with
+    and the one `--debug` names (`debug_lines`), whatever this process's own variable says."""
+    bundle = tmp_path / "command-ca.pem"
+    bundle.write_text("not read: the transfers are mocked\n")
+    process_bundle = tmp_path / "process-ca.pem"
+    process_bundle.write_text("not read either\n")
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(process_bundle))
+    environ = {"https_proxy": COMMAND_PROXY, "CURL_CA_BUNDLE": str(bundle)}
+    status, _, err = preflight(environ)  # the proxy check tries the tunnel: a transfer
+    assert status == 0, err
+    assert libcurl.requests
+    assert {r.cainfo for r in libcurl.requests} == {str(bundle)}
+    monkeypatch.setattr(platform, "platform", lambda: "a platform")  # (it would run uname -p)
+    assert f"ca bundle {bundle} (from CURL_CA_BUNDLE)" in debug_lines(environ)

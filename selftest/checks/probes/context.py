@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from selftest import transport
+from selftest.ca import CaBundle
 from selftest.checks.probes import proxyenv
 from selftest.checks.probes.boxconfig import BoxAppConfig
 from selftest.checks.probes.resolver import Resolver, SystemResolver
@@ -106,6 +107,10 @@ class Options:
     #: the checks and their transfers decide the proxy from these, never from os.environ.
     proxy_env: Mapping[str, str] = field(default_factory=lambda: proxyenv.capture({}),
                                            repr=False)
+    #: The CA bundle, chosen once from --cacert and the command's environment (CURL_CA_BUNDLE,
+    #: SSL_CERT_FILE; `selftest.ca.choose_ca_bundle`) by `options_from`. None (Options built by
+    #: hand): each transfer chooses from --cacert and this process's environment.
+    ca_bundle: CaBundle | None = None
 
 
 def _target(url: str, role: str, explicit: bool) -> Target:
@@ -235,7 +240,8 @@ class Context:
         bundle as PROXY_CAINFO, as --proxy always did, not libcurl's compiled-in path.)
         """
         env = self.options.proxy_env
-        fields.setdefault("cainfo", self.options.cacert)
+        bundle = self.options.ca_bundle
+        fields.setdefault("cainfo", self.options.cacert if bundle is None else bundle.path)
         if "proxy" not in fields:
             explicit = self.options.proxy
             fields["proxy"] = (proxyenv.environment_proxy(url, env) if explicit is None
