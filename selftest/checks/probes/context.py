@@ -241,7 +241,8 @@ class Context:
         """
         env = self.options.proxy_env
         bundle = self.options.ca_bundle
-        fields.setdefault("cainfo", self.options.cacert if bundle is None else bundle.path)
+        if fields.get("cainfo") is None:  # never libcurl's compiled-in default (selftest.ca)
+            fields["cainfo"] = self.options.cacert if bundle is None else bundle.path
         if "proxy" not in fields:
             explicit = self.options.proxy
             fields["proxy"] = (proxyenv.environment_proxy(url, env) if explicit is None
