@@ -137,9 +137,11 @@ def test_ca_bundle_comes_from_the_commands_environment(libcurl: MockTransport, t
     environ = {"https_proxy": COMMAND_PROXY, "CURL_CA_BUNDLE": str(bundle)}
     preflight(environ)  # the proxy check: its tunnel
     assert [r.cainfo for r in libcurl.requests] == [str(bundle)]
-    # The tls check hands its handshake cainfo=None when no --cacert was given: the run's
-    # bundle still applies (Context.request), never this process's variable.
+    # The tls check hands its handshake cainfo=None when no --cacert was given (PHP's cURL then
+    # takes its php.ini's store): libcurl still gets the run's bundle, not this process's.
+    libcurl.requests.clear()
     ctx = Context(Options(ca_bundle=CaBundle(str(bundle), "CURL_CA_BUNDLE")))
-    assert ctx.request("https://api.box.com/", cainfo=None).cainfo == str(bundle)
+    ctx.perform(ctx.request("https://api.box.com/", cainfo=None))
+    assert [r.cainfo for r in libcurl.requests] == [str(bundle)]
     monkeypatch.setattr(platform, "platform", lambda: "a platform")  # (it would run uname -p)
     assert f"ca bundle {bundle} (from CURL_CA_BUNDLE)" in debug_lines(environ)

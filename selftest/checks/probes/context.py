@@ -11,6 +11,7 @@ burst (docs/facts.md §5).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -240,9 +241,7 @@ class Context:
         bundle as PROXY_CAINFO, as --proxy always did, not libcurl's compiled-in path.)
         """
         env = self.options.proxy_env
-        bundle = self.options.ca_bundle
-        if fields.get("cainfo") is None:  # never libcurl's compiled-in default (selftest.ca)
-            fields["cainfo"] = self.options.cacert if bundle is None else bundle.path
+        fields.setdefault("cainfo", self.options.cacert)  # None: each client's own store
         if "proxy" not in fields:
             explicit = self.options.proxy
             fields["proxy"] = (proxyenv.environment_proxy(url, env) if explicit is None
@@ -262,7 +261,14 @@ class Context:
             return self.transport(request)
 
     def _libcurl(self, request: transport.Request) -> Observation:
-        """The default transport: libcurl through `selftest.transport`, aborted on cancel()."""
+        """The default transport: libcurl through `selftest.transport`, aborted on cancel().
+
+        A request that names no CA bundle (cainfo None: the client's own store; PHP's is its
+        php.ini's curl.cainfo) verifies with the run's bundle, chosen once from the command's
+        environment (`Options.ca_bundle`), not from this process's variables."""
+        bundle = self.options.ca_bundle
+        if request.cainfo is None and bundle is not None:
+            request = dataclasses.replace(request, cainfo=bundle.path)
         return transport.perform(request, abort=self.cancelled.is_set)
 
     @contextlib.contextmanager
