@@ -4,10 +4,12 @@ Triggers that live here: item_name_in_use (conflicts as a LIST for folders),
 name_temporarily_reserved, cyclical_folder_structure, sync_item_move_failure,
 cannot_make_collaborated_subfolder_private, folder_not_empty, operation_blocked_temporary
 (a folder held by a slow move/copy/delete), invalid_limit / invalid_offset, 412 on If-Match.
+Listing pages by offset or, with usemarker=true, by marker (next_marker).
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -20,6 +22,7 @@ from .http import (
     check_id,
     empty,
     if_match,
+    is_small_number,
     json_response,
     one_of,
     query_int,
@@ -71,18 +74,48 @@ def get_folder(ctx: Ctx, folder_id: str) -> Response:
 
 
 def list_items(ctx: Ctx, folder_id: str) -> Response:
-    """GET /folders/{id}/items?limit&offset: non-numeric values get invalid_limit/offset."""
+    """GET /folders/{id}/items?limit&offset: non-numeric values get invalid_limit/offset.
+
+    With usemarker=true the page is marker-based, as Box's: `marker` says where it starts
+    (offset is ignored), the answer has `limit` and `next_marker` (null on the last page) and
+    no total_count or offset. The fake's marker is the next entry's position, opaque to clients.
+    """
     check_id(folder_id, "folder_id")
     limit = min(query_int(ctx.request, "limit", "invalid_limit", 100), 1000)
-    offset = query_int(ctx.request, "offset", "invalid_offset", 0)
+    by_marker = ctx.request.args.get("usemarker", "").strip().lower() == "true"
+    offset = _marker(ctx.request.args.get("marker")) if by_marker \
+        else query_int(ctx.request, "offset", "invalid_offset", 0)
     with ctx.state.lock:
         folder = tree.find(ctx.state, folder_id, ctx.user, "folder")
         entries = tree.children(ctx.state, folder)
         page = [trim(full(ctx.state, i), ctx.fields()) if ctx.fields() else item_mini(i)
                 for i in entries[offset:offset + limit]]
+    order = [{"by": "type", "direction": "ASC"}, {"by": "name", "direction": "ASC"}]
+    if by_marker:
+        following = offset + len(page)
+        next_marker = _marker_of(following) if page and following < len(entries) else None
+        return json_response({"entries": page, "limit": limit, "next_marker": next_marker,
+                              "order": order})
     return json_response({"total_count": len(entries), "entries": page, "offset": offset,
-                          "limit": limit, "order": [{"by": "type", "direction": "ASC"},
-                                                    {"by": "name", "direction": "ASC"}]})
+                          "limit": limit, "order": order})
+
+
+def _marker_of(position: int) -> str:
+    return base64.urlsafe_b64encode(f"fakebox:{position}".encode()).decode().rstrip("=")
+
+
+def _marker(raw: str | None) -> int:
+    """The position a marker names; no marker is the first page, a foreign one 400."""
+    if not raw:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        text = ""
+    prefix, _, position = text.partition(":")
+    if prefix != "fakebox" or not is_small_number(position):
+        raise BoxApiError("bad_request", "Invalid marker")
+    return int(position)
 
 
 def update_folder(ctx: Ctx, folder_id: str) -> Response:

@@ -12,7 +12,9 @@ range_not_satisfiable (416, a Content-Range that does not fit), bad_digest,
 range_overlaps_existing_part (409, a different part at an offset already filled),
 upload_failed (410: the session broke after too many conflicts or too many part attempts),
 session_conflict (409, a commit whose parts list differs from the parts received),
-length_required (411). Memory stays bounded: parts are written straight into the session's
+length_required (411, a part with neither Content-Length nor chunked Transfer-Encoding: Box
+takes a chunked part, as box-typescript-sdk-gen sends every part, tests/with_servers/
+test_sdk_node.py). Memory stays bounded: parts are written straight into the session's
 spool file (content.py) at their offset, so parts may arrive in any order and the commit still
 checks the whole-file Digest against the bytes received. The spool file is counted against
 `config.spool_max_bytes` from the session's creation (403 storage_limit_exceeded beyond it).
@@ -214,9 +216,11 @@ def _read_part(ctx: Ctx, size: int, target: tuple[Path, int] | None) -> tuple[st
     With `target` (spool file, offset) the bytes go to disk as they arrive; without it (a part
     at an offset already filled) they are held to compare, never written over the first part.
     """
-    if ctx.request.content_length is None:
+    request = ctx.request
+    chunked = request.headers.get("Transfer-Encoding", "").strip().lower() == "chunked"
+    if request.content_length is None and not chunked:
         raise BoxApiError("length_required")
-    if ctx.request.content_length != size:
+    if request.content_length is not None and request.content_length != size:
         raise BoxApiError("range_not_satisfiable", "Content-Length differs from Content-Range")
     digest, kept, left = hashlib.sha1(), bytearray(), size  # noqa: S324 - Box uses SHA-1
     stream = ctx.request.stream
@@ -236,6 +240,9 @@ def _read_part(ctx: Ctx, size: int, target: tuple[Path, int] | None) -> tuple[st
             os.close(handle)
     if left:
         raise BoxApiError("bad_request", "The part body ended early")
+    if chunked and request.content_length is None and stream.read(1):
+        raise BoxApiError("range_not_satisfiable", "The part body is longer than its "
+                          "Content-Range")
     return digest.hexdigest(), bytes(kept)
 
 

@@ -144,6 +144,30 @@ def test_list_items_pages(api: ApiClient) -> None:
     assert page["total_count"] == 5 and [e["name"] for e in page["entries"]] == ["f3", "f4"]
 
 
+def test_list_items_pages_by_marker(api: ApiClient) -> None:
+    """usemarker=true pages by next_marker until it is null, as Box's marker pagination (the
+    Node SDK's getFolderItems found the old fake ignoring it: one page, no next_marker)."""
+    for n in range(5):
+        api.folder(f"f{n}")
+    names, marker, pages = [], "", 0
+    while True:
+        query = "usemarker=true&limit=2&offset=4" + (f"&marker={marker}" if marker else "")
+        page = api.get(f"/2.0/folders/0/items?{query}").json
+        assert "total_count" not in page and "offset" not in page and page["limit"] == 2
+        names += [e["name"] for e in page["entries"]]
+        pages += 1
+        marker = page["next_marker"]
+        if marker is None:
+            break
+    assert (names, pages) == (["f0", "f1", "f2", "f3", "f4"], 3)
+
+
+@pytest.mark.parametrize("marker", ["nonsense", "ZmFrZWJveDp4"])  # the second: "fakebox:x"
+def test_list_items_refuses_a_foreign_marker(api: ApiClient, marker: str) -> None:
+    response = api.get(f"/2.0/folders/0/items?usemarker=true&marker={marker}")
+    assert response.status_code == 400 and _code(response) == "bad_request"
+
+
 def test_trashed_file_reads_as_trashed(api: ApiClient) -> None:
     """GET on a file in the trash gets 404 trashed."""
     file_id = api.file("gone.txt")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
+from typing import Any
 
 import pytest
 
@@ -387,12 +389,49 @@ def test_session_spool_is_counted_and_capped(api: ApiClient) -> None:
 
 
 def test_part_without_length_is_411(api: ApiClient) -> None:
-    """A part sent without Content-Length gets 411 length_required."""
+    """A part sent with neither Content-Length nor chunked encoding gets 411 length_required."""
     sid = str(_session(api, 8)["id"])
     response = api.put(f"/api/2.0/files/upload_sessions/{sid}",
                        headers={"Digest": _digest(b"abcd"), "Content-Range": "bytes 0-3/8"},
                        environ_overrides={"wsgi.input_terminated": True})
     assert response.status_code == 411 and _code(response) == "length_required"
+
+
+def _chunked_put(api: ApiClient, sid: str, body: bytes, content_range: str,
+                 digest_of: bytes) -> Any:
+    """A part as box-typescript-sdk-gen sends it: Transfer-Encoding: chunked, no length."""
+    return api.put(f"/api/2.0/files/upload_sessions/{sid}", input_stream=io.BytesIO(body),
+                   headers={"Digest": _digest(digest_of), "Content-Range": content_range,
+                            "Transfer-Encoding": "chunked"},
+                   content_type="application/octet-stream",
+                   environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_chunked_part_is_taken(api: ApiClient) -> None:
+    """Box takes a part sent chunked (no Content-Length), as the Node SDK sends every part
+    (tests/with_servers/test_sdk_node.py); the old fake answered 411 length_required."""
+    data = b"abcdefgh"
+    sid = str(_session(api, len(data))["id"])
+    parts = []
+    for lo in range(0, len(data), PART):
+        chunk = data[lo:lo + PART]
+        response = _chunked_put(api, sid, chunk, f"bytes {lo}-{lo + PART - 1}/8", chunk)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        parts.append(response.json["part"])
+    committed = api.post(f"/api/2.0/files/upload_sessions/{sid}/commit", json={"parts": parts},
+                         headers={"Digest": _digest(data)})
+    assert committed.status_code == 201 and committed.json["entries"][0]["sha1"] == \
+        sha1_hex(data)
+
+
+def test_chunked_part_longer_or_shorter_than_its_range(api: ApiClient) -> None:
+    """A chunked part must still be exactly its Content-Range: longer is 416, shorter 400."""
+    sid = str(_session(api, 8)["id"])
+    longer = _chunked_put(api, sid, b"abcdX", "bytes 0-3/8", b"abcd")
+    assert longer.status_code == 416 and _code(longer) == "range_not_satisfiable"
+    shorter = _chunked_put(api, sid, b"abc", "bytes 0-3/8", b"abcd")
+    assert shorter.status_code == 400 and _code(shorter) == "bad_request"
+    assert api.get(f"/api/2.0/files/upload_sessions/{sid}/parts").json["total_count"] == 0
 
 
 def test_abort_removes_the_session(api: ApiClient) -> None:
