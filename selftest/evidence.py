@@ -138,10 +138,12 @@ _REASON_VALUE = re.compile(
 #: `(409)` after an error word, `400: {` at the start of a line (boxr): statuses by position.
 _PAREN_STATUS = re.compile(r"\(([1-5][0-9][0-9])\)")
 _LINE_STATUS = re.compile(r"\n[ ]{0,8}([1-5][0-9][0-9]):[ ]{0,3}[\[{]")
-#: JSON / dict / JS-object / form keys that carry a Box code or an OAuth error.
+#: JSON / dict / JS-object / form keys that carry a Box code or an OAuth error; `sp`: a code
+#: retyped with spaces for its underscores (`{"error": "invalid grant"}`).
 _CODE_KEY = re.compile(
     r"(?P<key>code|error)[\"']?+[ ]{0,3}+(?:=>|[:=])[ ]{0,3}+"
-    r"(?:(?P<q>[\"'])(?P<v>[a-z][a-z0-9_]{1,60})(?P=q)|(?P<bare>[a-z][a-z0-9_]{2,60})\b)")
+    r"(?:(?P<q>[\"'])(?:(?P<v>[a-z][a-z0-9_]{1,60})|(?P<sp>[a-z]{2,20}(?: [a-z]{2,20}){1,3}))"
+    r"(?P=q)|(?P<bare>[a-z][a-z0-9_]{2,60})\b)")
 _DESCRIPTION = re.compile(
     r"error_description[\"']?[ ]{0,3}(?:=>|[:=])[ ]{0,3}"
     r"(?:\"(?P<dq>[^\"\n]{0,400})|'(?P<sq>[^'\n]{0,400}))")
@@ -399,6 +401,13 @@ def _scan_codes(text: str, lowered: str, catalog: Catalog, found: list[Fragment]
     typed_error = _TYPED_ERROR.search(lowered) is not None
     for m in _first(_CODE_KEY.finditer(lowered)):
         if m.start() and (_glued(lowered, m.start()) or lowered[m.start() - 1] == "_"):
+            continue
+        if m["sp"]:
+            # Only an OAuth error the catalog knows, after an `error` key, is read this way
+            # (`{"error": "not found"}` is a message, not a code).
+            spaced = m["sp"].replace(" ", "_")
+            if m["key"] == "error" and spaced in oauth_errors:
+                found.append(Fragment(m.start(), "oauth", spaced))
             continue
         value = m["v"] or m["bare"] or ""
         lowered_value = value

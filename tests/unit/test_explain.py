@@ -360,3 +360,11 @@ def test_a_bearer_challenge_alone_implies_its_status(text: str, status: str) -> 
 def test_securetransport_verification_failure_is_60() -> None:
     """SecureTransport's 'SSL: certificate verification failed (result: 5)' names curl:60."""
     assert explain("SSL: certificate verification failed (result: 5)").diagnosis.ids[0] == "curl:60"
+
+
+def test_an_oauth_error_retyped_with_spaces_is_that_error() -> None:
+    """`{"error": "invalid grant"}` (preritdas/jeeves-v2#98) is invalid_grant; a message after an
+    `error` key that is no OAuth error (`"not found"`) names nothing."""
+    assert explain('{"error": "invalid grant"}').diagnosis.ids[0] == "oauth:invalid_grant"
+    assert explain("{'error': 'invalid client'}").diagnosis.ids[0] == "oauth:invalid_client"
+    assert not explain('{"error": "not found"}').recognised
