@@ -6,7 +6,8 @@ of the group's last fragment and agrees with it. A disagreement starts a new gro
 libcurl code, another status, another Box code or OAuth error, or a libcurl failure and an HTTP
 error on different lines (a timeout, then a 401), except where libcurl reports the status itself
 (22: "The requested URL returned error: 404"; a proxy's answer to CONNECT). A message wording
-on the line of a code is that code's message, not another error.
+on the line of a code is that code's message, not another error, and a reason phrase with no
+number on the line of a status is that answer's body, not another status.
 
 Each group's fragments then rebuild the Observation the user's machine saw: the explicit
 libcurl code (else the one its wording names, else a small number after an error word when
@@ -88,7 +89,9 @@ def _conflicts(group: Group, fragment: Fragment, line: int) -> bool:
     status = _http_value(fragment)
     if status is not None:
         if group.status is not None and status != group.status:
-            return True
+            # A reason phrase with no number, on the line of a status, is that answer's own body
+            # or message (`502 Bad Gateway response: {"error": "Internal Server Error"}`).
+            return not (fragment.kind == "wording" and same_line)
         # A libcurl failure and an HTTP error on other lines are two errors (a timeout, then a
         # 401), except where libcurl reports the status itself (22: "returned error: 404").
         return group.curl is not None and group.curl != 22 and not same_line

@@ -368,3 +368,13 @@ def test_an_oauth_error_retyped_with_spaces_is_that_error() -> None:
     assert explain('{"error": "invalid grant"}').diagnosis.ids[0] == "oauth:invalid_grant"
     assert explain("{'error': 'invalid client'}").diagnosis.ids[0] == "oauth:invalid_client"
     assert not explain('{"error": "not found"}').recognised
+
+
+def test_a_reason_phrase_on_the_line_of_a_status_is_its_body() -> None:
+    """Guzzle's `resulted in a 502 Bad Gateway response: {"error": "Internal Server Error"}` is one
+    502 (spatie/laravel-backup#586), not a 502 and a 500; on another line it is another error."""
+    line = ('Server error: POST https://content.dropboxapi.com/2/files/upload resulted in a '
+            '502 Bad Gateway response: {"error": "Internal Server Error"}')
+    assert [f.diagnosis.ids[0] for f in explain(line).findings] == ["http:502"]
+    two = "HTTP/1.1 502 Bad Gateway\n\n\nlater: Internal Server Error"
+    assert [f.diagnosis.ids[0] for f in explain(two).findings] == ["http:502", "http:500"]
