@@ -1,10 +1,12 @@
 """What a client sent, as the server that received it recorded it: for a scenario's [expect.sent].
 
-A fault server that sees the request (the fake Box; `raw-reply` reading the request head) keeps
-a `Recorder` as its `sent` attribute. The runner notes where the record stood when a scenario
-started and compares what was added while it ran with the scenario's [expect.sent] — method,
-path, headers — so a scenario pins what the client sent as well as what came back (curl's test
-files verify the request in `<verify><protocol>`).
+A fault server that sees the request keeps a `Recorder` as its `sent` attribute: the fake Box
+(every request), and every socket fault server that reads a request head
+(`SocketServer.receive_head`: raw-reply, close-without-reply, stall, reset-after-bytes,
+oversize-headers, the TLS servers, the stalled gateway). The runner notes where the record
+stood when a scenario started and compares what was added while it ran with the scenario's
+[expect.sent] — method, path, headers — so a scenario pins what the client sent as well as
+what came back (curl's test files verify the request in `<verify><protocol>`).
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ class SentExpect:
         """Why what was recorded does not satisfy this ([] when it does)."""
         if recorded is None:
             return ["[expect.sent]: this fault server records nothing the client sent "
-                    "(the fakebox and raw-reply faults do)"]
+                    "(the fake Box and the faults that read a request head do)"]
         seen = list(recorded)
         if any(self.matches(request) for request in seen):
             return []

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from selftest.errors import SelftestError
+from selftest.sent import Recorder, SentRequest
 
 #: How long a fault peer waits for a client's request before giving up on it. Generous: the
 #: client's own timeout (100 ms .. 2 s in the scenarios) always ends the exchange first.
@@ -67,6 +68,8 @@ class SocketServer:
         #: where nobody would see them) until check_errors() re-raises them where the server
         #: was started (pytest-httpserver's check_handler_errors); at most MAX_ERRORS.
         self.errors: list[BaseException] = []
+        #: The request heads read with read_request() ([expect.sent]).
+        self.sent = Recorder()
 
     def start(self) -> None:
         try:
@@ -87,6 +90,13 @@ class SocketServer:
         listener = bound_socket(socket.AF_INET, (LOOPBACK, self.port))
         self.port = listener.getsockname()[1]
         return listener
+
+    def receive_head(self, conn: Any) -> bytes:
+        """`read_head(conn)`, the request it holds kept in `sent` for the scenario's
+        [expect.sent] (a head that is no HTTP request is not kept)."""
+        head = read_head(conn)
+        self.sent.add(SentRequest.from_head(head))
+        return head
 
     def make_urls(self) -> dict[str, str]:
         """The placeholders a scenario may use: {url}, {host}, {port}, {hostport}."""

@@ -55,7 +55,7 @@ class StalledGateway(SocketServer):
         return {**urls, "proxy": urls["url"], "upstream_url": self.upstream.urls["url"]}
 
     def handle(self, conn: socket.socket) -> None:
-        head = read_head(conn)
+        head = self.receive_head(conn)
         target, forwarded = _origin_form(head)
         if target is None or target[0] != LOOPBACK:
             conn.sendall(_reply(502, "this gateway forwards to 127.0.0.1 only"))

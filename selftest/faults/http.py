@@ -18,8 +18,7 @@ from typing import Literal
 
 from selftest.errors import ScenarioError
 from selftest.faults import register
-from selftest.faults._base import SocketServer, hold, read_head, reset
-from selftest.sent import Recorder, SentRequest
+from selftest.faults._base import SocketServer, hold, reset
 
 Then = Literal["close", "half-close", "reset", "hold"]
 Read = Literal["head", "once", "nothing"]
@@ -53,12 +52,10 @@ class RawReply(SocketServer):
         self.then = then
         self.read = read
         self.delay_ms = delay_ms
-        #: The request heads it read ([expect.sent]).
-        self.sent = Recorder()
 
     def handle(self, conn: socket.socket) -> None:
         if self.read == "head":
-            self.sent.add(SentRequest.from_head(read_head(conn)))
+            self.receive_head(conn)
         elif self.read == "once":
             conn.recv(65536)
         time.sleep(self.delay_ms / 1000)
@@ -93,7 +90,7 @@ class OversizeHeaders(SocketServer):
         self.header_bytes = header_bytes
 
     def handle(self, conn: socket.socket) -> None:
-        read_head(conn)
+        self.receive_head(conn)
         line = b"X-Padding: " + b"a" * 1000 + b"\r\n"
         head = b"HTTP/1.1 200 OK\r\n" + line * (self.header_bytes // len(line) + 1)
         conn.sendall(head + b"Content-Length: 0\r\n\r\n")

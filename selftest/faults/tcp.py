@@ -14,7 +14,7 @@ import socket
 import time
 
 from selftest.faults import register
-from selftest.faults._base import LOOPBACK, SocketServer, bound_socket, hold, read_head, reset
+from selftest.faults._base import LOOPBACK, SocketServer, bound_socket, hold, reset
 
 
 @register("refuse")
@@ -64,7 +64,7 @@ class CloseWithoutReply(SocketServer):
     """Read the request head, then close (FIN) having sent nothing."""
 
     def handle(self, conn: socket.socket) -> None:
-        read_head(conn)
+        self.receive_head(conn)
 
 
 @register("stall")
@@ -77,7 +77,7 @@ class Stall(SocketServer):
 
     def handle(self, conn: socket.socket) -> None:
         if self.read_request:
-            read_head(conn)
+            self.receive_head(conn)
         hold(self, conn)
 
 
@@ -93,7 +93,7 @@ class ResetAfterBytes(SocketServer):
         self.delay_ms = delay_ms
 
     def handle(self, conn: socket.socket) -> None:
-        read_head(conn)
+        self.receive_head(conn)
         conn.sendall(self.reply[: self.after_bytes])
         # Let the bytes reach the client before the RST, or the kernel may drop them.
         time.sleep(self.delay_ms / 1000)

@@ -17,7 +17,7 @@ import socket
 import ssl
 
 from selftest.faults import register
-from selftest.faults._base import SocketServer, read_head
+from selftest.faults._base import SocketServer
 from selftest.faults._certs import pki
 
 _OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -41,7 +41,7 @@ class TlsServer(SocketServer):
 
     def handle(self, conn: socket.socket) -> None:
         with self.context.wrap_socket(conn, server_side=True) as tls:
-            read_head(tls)
+            self.receive_head(tls)
             tls.sendall(_OK)
 
 

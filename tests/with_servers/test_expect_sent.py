@@ -88,12 +88,43 @@ def test_raw_reply_records_the_request_head(runner: Runner, tmp_path: Path, sent
 
 def test_a_server_that_records_nothing_fails_the_expectation(runner: Runner,
                                                              tmp_path: Path) -> None:
-    """[expect.sent] on a fault that cannot tell what arrived is a failure saying so."""
-    body = ('[server]\nfault = "close-without-reply"\n[client]\nurl = "{url}/"\n'
-            'timeout_ms = 2000\n[expect]\ncurl_code = [52]\n[expect.sent]\nmethod = "GET"\n')
-    result = run(runner, tmp_path, "nothing", body, "curl:52")
+    """[expect.sent] on a fault that cannot tell what arrived is a failure saying so (nothing
+    listens behind `refuse`)."""
+    body = ('[server]\nfault = "refuse"\n[client]\nurl = "{url}/"\n'
+            'timeout_ms = 2000\n[expect]\ncurl_code = [7]\n[expect.sent]\nmethod = "GET"\n')
+    result = run(runner, tmp_path, "nothing", body, "curl:7")
     assert result.verdict == "fail"
     assert "records nothing the client sent" in result.reason
+
+
+#: Socket faults that read the request head before misbehaving: each keeps what it read.
+HEAD_READERS = {
+    "close-without-reply": ('fault = "close-without-reply"', "", 52),
+    "reset-after-bytes": ('fault = "reset-after-bytes"\n'
+                          'reply = "HTTP/1.1 200 OK\\r\\nContent-Length: 100\\r\\n\\r\\nabc"\n'
+                          "after_bytes = 41", "", 56),
+    "tls-ok": ('fault = "tls-ok"', 'cainfo = "{ca}"\n', 0),
+    "stall": ('fault = "stall"', "", 28),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(HEAD_READERS))
+@pytest.mark.parametrize(("sent", "verdict"), [
+    ('method = "GET"\npath = "/backup"\nheaders = { X-Backup = "nightly" }', "pass"),
+    ('path = "/restore"', "fail"),
+])
+def test_socket_faults_record_the_request_head(runner: Runner, tmp_path: Path, fault: str,
+                                               sent: str, verdict: str) -> None:
+    """A fault that reads the request before it closes, resets, answers over TLS or stalls
+    records it: a scenario can pin what its client sent to each."""
+    server, client, code = HEAD_READERS[fault]
+    body = (f"[server]\n{server}\n[client]\nurl = \"{{url}}/backup?part=1\"\n{client}"
+            'headers = { X-Backup = "nightly" }\ntimeout_ms = 1000\n'
+            f"[expect]\ncurl_code = [{code}]\n[expect.sent]\n{sent}\n")
+    result = run(runner, tmp_path, f"{fault}-sent", body, f"curl:{code}")
+    assert result.verdict == verdict, result.reason
+    if verdict == "fail":
+        assert "GET /backup?part=1 (" in result.reason and "X-Backup" in result.reason
 
 
 @needs_php
