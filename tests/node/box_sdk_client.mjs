@@ -204,7 +204,7 @@ await step('listing', async () => {
   return { by_marker: byMarker, marker_pages: pages, by_offset: byOffset, total_count: total };
 });
 
-await step('chunked_upload_big_file', async () => {
+await step('chunked_sdk_uploader', async () => {
   const file = await client.chunkedUploads.uploadBigFile(
     createReadStream(input.big_path), 'big.wpress', input.big_size, folderId);
   bigId = file.id;
