@@ -1,5 +1,5 @@
 """`python -m selftest` is the same as the `selftest` command."""
 
-from selftest.cli import main
+from selftest.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
 from selftest import __version__
 from selftest.environment import Environment
 from selftest.errors import SelftestError, UsageError
-from selftest.interrupts import Interrupted
+from selftest.interrupts import STOP_SIGNALS, Interrupted
 from selftest.status import ExitStatus
 
 COMMANDS = ("preflight", "explain", "catalog", "reproduce", "serve", "probe-script", "fakebox")
@@ -95,6 +96,27 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         return exc.exit_status if isinstance(exc, Interrupted) else ExitStatus.INTERRUPTED
     except BrokenPipeError:
         return ExitStatus.OK
+
+
+def entry() -> None:
+    """The `selftest` command itself (the console script, `python -m selftest`): `main()`, then
+    exit with its status.
+
+    Once `main()` has returned, the command is over and its status decided: a stop signal now
+    (Ctrl-C pressed again and again) is ignored. Left to Python it raised KeyboardInterrupt in
+    whatever ran at exit: the removal of the test PKI folder (an atexit clean-up) was cut
+    short with a traceback and the folder left behind, and the process died of the signal
+    instead of exiting with the status printed. An interrupt that escapes `main()` (a second
+    one landing in its own clean-up) is that same status, 130.
+    """
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        status = ExitStatus.INTERRUPTED
+    finally:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+    sys.exit(status)
 
 
 def _failed(argv: Sequence[str], env: Environment, message: str, status: ExitStatus) -> int:

@@ -8,10 +8,12 @@ and returns the exit status, how long the exit took and what is still in the fol
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,11 +42,13 @@ def selftest_argv(*args: str) -> list[str]:
 
 
 def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str | None = None,
-              cwd: Path | None = None) -> Interrupted:
+              cwd: Path | None = None, repeat_s: float | None = None) -> Interrupted:
     """Start `argv` with TMPDIR=`tmpdir`, signal it once busy, wait for it, list `tmpdir`.
 
     Busy means: `ready_line` was printed on stdout, or (without one) one of selftest's own
     temporary entries appeared in `tmpdir`: the command has files that it must now remove.
+    With `repeat_s`, the signal comes again every `repeat_s` seconds until the command has
+    ended (a person pressing Ctrl-C over and over).
     """
     tmpdir.mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(tmpdir), "PYTHONUNBUFFERED": "1",
@@ -55,6 +59,9 @@ def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str
         _wait_until_busy(process, tmpdir, ready_line)
         sent = time.monotonic()
         process.send_signal(signum)
+        if repeat_s is not None:
+            threading.Thread(target=_repeat, args=(process, signum, repeat_s),
+                             daemon=True).start()
         stdout, stderr = communicate_or_dump(process, EXIT_GUARD_S)
         exit_s = time.monotonic() - sent
     finally:
@@ -63,6 +70,14 @@ def interrupt(argv: Sequence[str], signum: int, tmpdir: Path, *, ready_line: str
             process.communicate()
     left = sorted(str(p.relative_to(tmpdir)) for p in tmpdir.rglob("*"))
     return Interrupted(process.returncode, exit_s, stdout, stderr, left)
+
+
+def _repeat(process: subprocess.Popen[str], signum: int, every_s: float) -> None:
+    """Send `signum` to `process` every `every_s` seconds while it runs."""
+    while process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signum)
+        time.sleep(every_s)
 
 
 def communicate_or_dump(process: subprocess.Popen[str], timeout_s: float) -> tuple[str, str]:

@@ -97,6 +97,19 @@ def test_serve_stops_and_cleans_up_on_a_stop_signal(tmp_path: Path, signum: int,
     assert done.left == []
 
 
+@pytest.mark.parametrize("command", [("serve", "curl-60"), ("reproduce", "--layer", "box")])
+def test_ctrl_c_pressed_over_and_over_leaves_no_traceback_and_no_file(
+        tmp_path: Path, command: tuple[str, ...]) -> None:
+    """Ctrl-C again and again (every 2 ms until the command has ended): still one line, no
+    traceback (an atexit clean-up cut short by a late one printed one), nothing left behind."""
+    done = interrupt(selftest_argv(*command), signal.SIGINT, tmp_path / "tmp",
+                     ready_line="# serving until Ctrl-C" if command[0] == "serve" else None,
+                     repeat_s=0.002)
+    assert done.returncode in (0, 130), done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
+    assert done.left == []
+
+
 @pytest.mark.slow
 @_STOPS
 def test_pytest_plugin_session_unwinds_on_a_stop_signal(tmp_path: Path, signum: int,
