@@ -1,53 +1,20 @@
 // Box's classic Node SDK (box-node-sdk 4.x, pinned in tests/node/package.json: its own request
 // stack, @cypress/request, and its own chunked uploader) through the same calls as
 // box_sdk_client.mjs, against the fake Box that tests/with_servers/test_sdk_node.py starts on
-// 127.0.0.1 over HTTPS (NODE_EXTRA_CA_CERTS). The same guard refuses any connection but to
+// 127.0.0.1 over HTTPS (NODE_EXTRA_CA_CERTS). The same guard (network_guard.mjs) refuses any connection but to
 // 127.0.0.1 and every DNS lookup, before the SDK loads.
 //
 // Input: one JSON object in argv[2] (sdk_dir, api, upload, token, big_path, big_size,
 // missing_file_id, limited_file_id). Output: one JSON object, a result per step.
 
+import { network } from './network_guard.mjs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import dns from 'node:dns';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import tls from 'node:tls';
 
 const input = JSON.parse(process.argv[2]);
 
-const network = { connections: [], lookups: [] };
-function guardLookup(promised) {
-  return function lookup(hostname, ...rest) {
-    network.lookups.push(String(hostname));
-    const callback = rest[rest.length - 1];
-    const error = Object.assign(new Error(`DNS lookup of ${hostname} refused by the test`),
-                                { code: 'ENOTFOUND' });
-    if (typeof callback === 'function') {
-      process.nextTick(callback, error);
-      return undefined;
-    }
-    return promised ? Promise.reject(error) : undefined;
-  };
-}
-dns.lookup = guardLookup(false);
-dns.promises.lookup = guardLookup(true);
-function guardConnect(module, name, label) {
-  const original = module[name];
-  module[name] = function connect(...args) {
-    const options = typeof args[0] === 'object' && args[0] !== null ? args[0]
-      : { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
-    const host = options.host ?? options.hostname ?? 'localhost';
-    const where = `${label} ${host}:${options.port}`;
-    if (!network.connections.includes(where)) network.connections.push(where);
-    if (host !== '127.0.0.1') throw new Error(`connection to ${host} refused by the test`);
-    return original.apply(this, args);
-  };
-}
-guardConnect(net, 'connect', 'net.connect');
-guardConnect(net, 'createConnection', 'net.createConnection');
-guardConnect(tls, 'connect', 'tls.connect');
 
 const require = createRequire(join(input.sdk_dir, 'package.json'));
 const BoxSDK = require('box-node-sdk').default;

@@ -9,51 +9,15 @@
 // missing_file_id, limited_file_id). Output: one JSON object on stdout, a result per step:
 // {ok: true, ...what it returned} or {ok: false, error: {...the SDK's error}}.
 
+import { network } from './network_guard.mjs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
-import dns from 'node:dns';
 import { createReadStream, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import tls from 'node:tls';
 
 const input = JSON.parse(process.argv[2]);
 
-// The guard, in place before the SDK loads: every connection the process opens is recorded
-// (and refused unless to 127.0.0.1), and so is every DNS lookup (all refused: the URLs are
-// literals, so none should happen). The test asserts both lists.
-const network = { connections: [], lookups: [] };
-function guardLookup(original) {
-  return function lookup(hostname, ...rest) {
-    network.lookups.push(String(hostname));
-    const callback = rest[rest.length - 1];
-    const error = Object.assign(new Error(`DNS lookup of ${hostname} refused by the test`),
-                                { code: 'ENOTFOUND' });
-    if (typeof callback === 'function') {
-      process.nextTick(callback, error);
-      return undefined;
-    }
-    return original ? Promise.reject(error) : undefined;
-  };
-}
-dns.lookup = guardLookup(null);
-dns.promises.lookup = guardLookup(true);
-function guardConnect(module, name, label) {
-  const original = module[name];
-  module[name] = function connect(...args) {
-    const options = typeof args[0] === 'object' && args[0] !== null ? args[0]
-      : { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined };
-    const host = options.host ?? options.hostname ?? 'localhost';
-    const where = `${label} ${host}:${options.port}`;
-    if (!network.connections.includes(where)) network.connections.push(where);
-    if (host !== '127.0.0.1') throw new Error(`connection to ${host} refused by the test`);
-    return original.apply(this, args);
-  };
-}
-guardConnect(net, 'connect', 'net.connect');
-guardConnect(net, 'createConnection', 'net.createConnection');
-guardConnect(tls, 'connect', 'tls.connect');
 const require = createRequire(join(input.sdk_dir, 'package.json'));
 const { BoxClient, BoxDeveloperTokenAuth } = require('box-typescript-sdk-gen');
 const { NetworkSession } = require('box-typescript-sdk-gen/lib/networking/network.generated');
