@@ -8,6 +8,7 @@
 // missing_file_id, limited_file_id). Output: one JSON object, a result per step.
 
 import { network } from './network_guard.mjs';
+import { readAll, sha1, stepper } from './steps.mjs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,26 +43,7 @@ function describe(error) {
            status: error?.statusCode ?? null };
 }
 
-const steps = {};
-async function step(name, body) {
-  const started = Date.now();
-  try {
-    steps[name] = { ok: true, ...(await body()) };
-  } catch (error) {
-    steps[name] = { ok: false, error: describe(error) };
-  }
-  steps[name].ms = Date.now() - started;
-}
-
-function sha1(buffer) {
-  return createHash('sha1').update(buffer).digest('hex');
-}
-
-async function readAll(stream) {
-  const chunks = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
+const { steps, step } = stepper(describe);
 
 const client = sdk.getBasicClient(input.token);
 const small = Buffer.from('small backup '.repeat(1000));

@@ -10,6 +10,7 @@
 // {ok: true, ...what it returned} or {ok: false, error: {...the SDK's error}}.
 
 import { network } from './network_guard.mjs';
+import { readAll, sha1, stepper } from './steps.mjs';
 import { createRequire } from 'node:module';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -56,27 +57,7 @@ function describe(error) {
            stack: String(error?.stack ?? '').slice(0, 2000) };
 }
 
-const steps = {};
-async function step(name, body) {
-  const started = Date.now();
-  try {
-    steps[name] = { ok: true, ...(await body()) };
-  } catch (error) {
-    steps[name] = { ok: false, error: describe(error) };
-  }
-  steps[name].ms = Date.now() - started;
-  return steps[name];
-}
-
-function sha1(buffer) {
-  return createHash('sha1').update(buffer).digest('hex');
-}
-
-async function readAll(stream) {
-  const chunks = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
-  return Buffer.concat(chunks);
-}
+const { steps, step } = stepper(describe);
 
 const client = clientWith(input.token);
 const small = Buffer.from('small backup '.repeat(1000));
